@@ -1,0 +1,36 @@
+"""Shared fixtures: tiny datasets and the location of ../shared/data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """Path under ../shared/data, skipping the test with a reason when it is absent."""
+    p = SHARED_DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not available: {p} is absent (tests read ../shared/data beside the repo)")
+    return p
+
+
+@pytest.fixture
+def tiny_dataset():
+    """3 classes, 1 channel, T=32: a class-dependent bump on noise (learnable in a few epochs)."""
+    from tsviz.data import Dataset
+
+    rng = np.random.default_rng(0)
+
+    def make(n):
+        y = np.arange(n) % 3
+        t = np.linspace(0, 1, 32)
+        X = 0.1 * rng.standard_normal((n, 1, 32)) + np.exp(-((t[None, :] - (0.2 + 0.3 * y[:, None])) ** 2) / 0.005)[:, None, :]
+        return X.astype(np.float32), y
+
+    Xtr, ytr = make(60)
+    Xte, yte = make(30)
+    return Dataset("tiny", Xtr, ytr, Xte, yte, ("a", "b", "c"), fs=32.0, unit="mV", meta={"spec": "tiny"})

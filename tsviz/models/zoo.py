@@ -1,0 +1,114 @@
+"""The pretrained zoo in ``assets/models``: what is shipped, how each one is rebuilt, and lookup.
+
+File names are ``<dataset>--<arch>--<recipe>.safetensors`` with a ``.json`` card beside each.
+``python -m tsviz train --zoo`` rebuilds every entry of :data:`ZOO` with the project's own code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained"]
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """How one shipped checkpoint is trained (``tsviz.training.fit`` arguments)."""
+
+    dataset: str
+    arch: str
+    recipe: str = "standard"
+    epochs: int = 20
+    lr: float = 1e-3
+    batch_size: int = 64
+    seed: int = 0
+    patience: int = 5
+    hparams: dict[str, Any] = field(default_factory=dict)
+    recipe_hparams: dict[str, Any] = field(default_factory=dict)
+
+
+#: Every shipped checkpoint. Epoch counts are set so the whole zoo rebuilds in < 15 min on 2 cores.
+ZOO: tuple[ZooEntry, ...] = (
+    ZooEntry("synthetic-ecg", "resnet", epochs=8),
+    ZooEntry("synthetic-ecg", "fcn", epochs=8),
+    ZooEntry("synthetic-ecg", "inceptiontime", epochs=6),
+    ZooEntry("synthetic-ecg", "lstm_fcn", epochs=8),
+    ZooEntry("synthetic-ecg", "macnn", epochs=5, hparams={"n_filters": 32}),
+    ZooEntry("synthetic-ecg", "mlp", epochs=40),
+    ZooEntry("synthetic-ecg", "kachuee", epochs=15),
+    ZooEntry("cbf", "resnet", epochs=60, batch_size=16, patience=20),
+    ZooEntry("cbf", "inceptiontime", epochs=60, batch_size=16, patience=20),
+)
+
+
+def zoo_dir() -> Path:
+    """The folder of shipped checkpoints (``TSVIZ_ZOO_DIR`` overrides ``<repo>/assets/models``)."""
+    env = os.environ.get("TSVIZ_ZOO_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "assets" / "models"
+
+
+def zoo_stem(dataset: str, arch: str, recipe: str = "standard") -> str:
+    """File stem of a zoo checkpoint."""
+    return f"{dataset}--{arch}--{recipe}"
+
+
+def list_pretrained(dataset: str | None = None) -> list[dict[str, Any]]:
+    """Cards of every shipped checkpoint (optionally only one dataset's), sorted by name.
+
+    Each card holds at least ``dataset``, ``arch``, ``recipe``, ``metrics`` (with
+    ``test_accuracy``), ``hparams``, ``class_names`` and ``path`` (the checkpoint stem).
+    """
+    out = []
+    folder = zoo_dir()
+    if not folder.is_dir():
+        return out
+    for card_path in sorted(folder.glob("*.json")):
+        try:
+            card = json.loads(card_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(card, dict) or "arch" not in card:
+            continue
+        card["path"] = str(card_path.with_suffix(""))
+        card.setdefault("name", card_path.stem)
+        if dataset is None or card.get("dataset") == dataset:
+            out.append(card)
+    return out
+
+
+def pretrained(dataset: str = "synthetic-ecg", arch: str = "resnet", recipe: str = "standard", *,
+               device: str | torch.device | None = "cpu") -> torch.nn.Module:
+    """Load a shipped checkpoint (eval mode, ``.card`` set).
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset spec the model was trained on (``"synthetic-ecg"``, ``"cbf"``).
+    arch : str
+        Architecture name (see :data:`tsviz.models.ARCHITECTURES`).
+    recipe : str
+        Training recipe (``"standard"``, ...).
+    device : str or torch.device, optional
+        Target device (default CPU; ``None``/``"auto"`` picks CUDA when available).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such checkpoint; the message lists the ones that exist.
+    """
+    from tsviz.models.checkpoint import load
+
+    arch = arch.lower().replace("-", "_")
+    stem = zoo_dir() / zoo_stem(dataset, arch, recipe)
+    if not stem.with_name(stem.name + ".json").exists():
+        have = [c["name"] for c in list_pretrained()]
+        raise FileNotFoundError(
+            f"no pretrained model for dataset={dataset!r}, arch={arch!r}, recipe={recipe!r}; shipped: "
+            f"{', '.join(have) if have else 'none (run: python -m tsviz train --zoo)'}"
+        )
+    return load(stem, device=device)

@@ -1,0 +1,6 @@
+"""Training: one loop (:func:`fit`) and named recipes."""
+from tsviz.training.fit import MAX_BATCH_SIZE, MAX_EPOCHS, FitResult, fit
+from tsviz.training.recipes import RECIPES, Recipe, Standard, get_recipe, register_recipe
+
+__all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE", "RECIPES", "Recipe", "Standard",
+           "get_recipe", "register_recipe"]

@@ -1,0 +1,267 @@
+"""``fit(model, dataset, ...)``: the one training loop of tsviz."""
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from tsviz.data.dataset import Dataset, stratified_split
+from tsviz.models.inference import as_tensor, model_device, predict_logits
+from tsviz.training.recipes import Recipe, get_recipe
+
+__all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE"]
+
+log = logging.getLogger(__name__)
+
+#: Caps on user-settable costs.
+MAX_EPOCHS = 500
+MAX_BATCH_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a training run did.
+
+    Attributes
+    ----------
+    history : dict of str -> ndarray
+        Per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``,
+        ``seconds``.
+    best_epoch : int
+        1-based epoch whose weights were kept (lowest validation loss).
+    stopped_early, cancelled : bool
+        Whether early stopping or ``should_stop`` ended the run.
+    metrics : dict
+        ``train_accuracy``, ``val_accuracy``, ``test_accuracy`` of the kept weights, ``train_seconds``.
+    """
+
+    history: dict[str, np.ndarray]
+    best_epoch: int
+    stopped_early: bool
+    cancelled: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {"best_epoch": self.best_epoch, "epochs_run": int(len(self.history["epoch"])),
+                "stopped_early": self.stopped_early, "cancelled": self.cancelled, **self.metrics}
+
+
+@contextmanager
+def _scoped_rng(seed: int, device: torch.device):
+    """Seed torch's RNG for dropout inside the block only; the caller's RNG state is restored.
+
+    Dropout draws from the global generator and takes no ``generator`` argument, so a
+    reproducible run must fix that state; ``fork_rng`` saves and restores it around the block.
+    """
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices, device_type="cuda" if devices else "cpu"):
+        torch.random.manual_seed(seed)
+        yield
+
+
+def _check(name: str, value: Any, lo: float, hi: float, *, integer: bool) -> None:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) if integer else isinstance(value, (int, float))
+    if not ok or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} in [{lo:g}, {hi:g}], got {value!r}")
+
+
+def fit(
+    model: torch.nn.Module,
+    dataset: Dataset,
+    *,
+    recipe: str | Recipe = "standard",
+    epochs: int = 20,
+    seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    val_fraction: float = 0.1,
+    patience: int | None = 10,
+    weight_decay: float = 0.0,
+    device: str | torch.device | None = None,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    **hp: Any,
+) -> FitResult:
+    """Train ``model`` in place on ``dataset.X_train`` with a recipe; keep the best weights.
+
+    Sets the model's input normalisation from the training part, holds out a stratified validation
+    split, trains with Adam, stops early when the validation loss has not improved for
+    ``patience`` epochs, restores the weights of the best epoch, measures test accuracy, and
+    leaves the model in eval mode with ``model.card`` describing the run.
+
+    Parameters
+    ----------
+    model : TimeSeriesClassifier
+        From :func:`tsviz.models.build`; its input shape must match the dataset.
+    dataset : Dataset
+        Series ``(n, C, T)`` in physical units.
+    recipe : str or Recipe
+        ``"standard"`` (cross-entropy) or another registered recipe; ``**hp`` go to its constructor.
+    epochs : int
+        Maximum epochs, at most :data:`MAX_EPOCHS`.
+    seed : int
+        Seeds the validation split, shuffling and dropout (scoped; the global RNG is restored).
+        Same seed on CPU -> same weights.
+    progress : callable(fraction, message), optional
+        Called after every epoch with the fraction done in ``[0, 1]``.
+    lr, weight_decay : float
+        Adam learning rate and weight decay.
+    batch_size : int
+        Mini-batch size, at most :data:`MAX_BATCH_SIZE`.
+    val_fraction : float
+        Fraction of the training split held out for early stopping (0 disables it: the last epoch
+        is kept).
+    patience : int or None
+        Epochs without validation-loss improvement before stopping; ``None`` never stops early.
+    device : str or torch.device, optional
+        Where to train (default: where the model is).
+    on_epoch : callable(record), optional
+        Receives each epoch's record (the ``history`` row) for live curves.
+    should_stop : callable() -> bool, optional
+        Polled after every batch; returning True cancels (the best weights so far are kept).
+
+    Returns
+    -------
+    FitResult
+    """
+    from tsviz.device import resolve_device
+
+    _check("epochs", epochs, 1, MAX_EPOCHS, integer=True)
+    _check("batch_size", batch_size, 1, MAX_BATCH_SIZE, integer=True)
+    _check("lr", lr, 1e-7, 10.0, integer=False)
+    _check("weight_decay", weight_decay, 0.0, 1.0, integer=False)
+    _check("seed", seed, 0, 2**63 - 1, integer=True)
+    if not 0.0 <= val_fraction < 0.9:
+        raise ValueError(f"val_fraction must be in [0, 0.9), got {val_fraction}")
+    if patience is not None:
+        _check("patience", patience, 1, MAX_EPOCHS, integer=True)
+    rec = get_recipe(recipe, **hp)
+    hp_model = getattr(model, "hparams", {})
+    if hp_model and (hp_model.get("in_channels"), hp_model.get("length"), hp_model.get("n_classes")) != (
+            dataset.n_channels, dataset.length, dataset.n_classes):
+        raise ValueError(
+            f"model expects (channels, length, classes) = ({hp_model.get('in_channels')}, {hp_model.get('length')}, "
+            f"{hp_model.get('n_classes')}) but dataset {dataset.name!r} has ({dataset.n_channels}, "
+            f"{dataset.length}, {dataset.n_classes})")
+
+    dev = model_device(model) if device is None else resolve_device(device)
+    model.to(dev)
+    X_all, y_all = dataset.X_train, dataset.y_train
+    if val_fraction > 0:
+        tr_idx, va_idx = stratified_split(y_all, val_fraction, seed=seed, source=f"{dataset.name} validation split")
+    else:
+        tr_idx, va_idx = np.arange(len(y_all)), np.arange(0)
+    if hasattr(model, "normalize"):
+        model.normalize.fit_(X_all[tr_idx])
+    Xtr = as_tensor(X_all[tr_idx]).to(dev)
+    ytr = torch.as_tensor(y_all[tr_idx], dtype=torch.int64).to(dev)
+    Xva, yva = X_all[va_idx], y_all[va_idx]
+
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    noise_gen = torch.Generator(device=dev).manual_seed(seed + 1)
+    cols = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds")
+    history: dict[str, list[float]] = {c: [] for c in cols}
+    best_loss, best_epoch, best_state, bad_epochs = float("inf"), 0, None, 0
+    stopped_early = cancelled = False
+    n = Xtr.shape[0]
+    # Training accuracy is measured in eval mode on a fixed subset (at most 1000 series) per epoch.
+    acc_idx = torch.arange(n, device=dev) if n <= 1000 else torch.randperm(n, generator=gen)[:1000].to(dev)
+    t_start = time.perf_counter()
+
+    with _scoped_rng(seed, dev):
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            model.train()
+            perm = torch.randperm(n, generator=gen).to(dev)
+            loss_sum, seen = 0.0, 0
+            for i in range(0, n, batch_size):
+                idx = perm[i:i + batch_size]
+                if idx.numel() < 2 and n >= 2:  # BatchNorm cannot train on a single sample
+                    continue
+                xb, yb = Xtr[idx], ytr[idx]
+                opt.zero_grad(set_to_none=True)
+                loss = rec.loss(model, xb, yb, generator=noise_gen)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss.item()}); lower lr={lr}")
+                loss.backward()
+                opt.step()
+                loss_sum += float(loss.detach()) * idx.numel()
+                seen += idx.numel()
+                if should_stop is not None and should_stop():
+                    cancelled = True
+                    break
+            model.eval()
+            train_logits = predict_logits(model, Xtr[acc_idx])
+            correct = int((train_logits.argmax(1) == ytr[acc_idx].cpu()).sum())
+            rec_row = {"epoch": epoch, "train_loss": loss_sum / max(seen, 1),
+                       "train_accuracy": correct / len(acc_idx)}
+            if len(va_idx):
+                logits = predict_logits(model, Xva)
+                yv = torch.as_tensor(yva)
+                rec_row["val_loss"] = float(torch.nn.functional.cross_entropy(logits, yv))
+                rec_row["val_accuracy"] = float((logits.argmax(1) == yv).float().mean())
+            else:
+                rec_row["val_loss"], rec_row["val_accuracy"] = rec_row["train_loss"], rec_row["train_accuracy"]
+            rec_row["seconds"] = time.perf_counter() - t0
+            for c in cols:
+                history[c].append(float(rec_row[c]))
+            log.info("epoch %d: %s", epoch, rec_row)
+            if on_epoch is not None:
+                on_epoch(dict(rec_row))
+            if rec_row["val_loss"] < best_loss - 1e-6 or best_state is None:
+                best_loss, best_epoch, bad_epochs = rec_row["val_loss"], epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                bad_epochs += 1
+            if progress is not None:
+                progress(epoch / epochs, f"epoch {epoch}/{epochs}: loss {rec_row['train_loss']:.4f}, "
+                                         f"val acc {rec_row['val_accuracy']:.3f}")
+            if cancelled:
+                break
+            if patience is not None and len(va_idx) and bad_epochs >= patience:
+                stopped_early = True
+                break
+    if val_fraction > 0 and best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        best_epoch = int(history["epoch"][-1]) if history["epoch"] else 0
+    model.eval()
+    train_seconds = time.perf_counter() - t_start
+    i_best = max(best_epoch - 1, 0)
+    test_logits = predict_logits(model, dataset.X_test)
+    metrics = {
+        "train_accuracy": history["train_accuracy"][i_best] if history["epoch"] else float("nan"),
+        "val_accuracy": history["val_accuracy"][i_best] if history["epoch"] else float("nan"),
+        "test_accuracy": float((test_logits.argmax(1).numpy() == dataset.y_test).mean()),
+        "train_seconds": train_seconds,
+    }
+    if progress is not None:
+        progress(1.0, f"done: test accuracy {metrics['test_accuracy']:.3f}")
+    model.card = {
+        **getattr(model, "card", {}),
+        "dataset": dataset.spec,
+        "dataset_name": dataset.name,
+        "dataset_fingerprint": dataset.fingerprint(),
+        "class_names": list(dataset.class_names),
+        "fs": dataset.fs,
+        "unit": dataset.unit,
+        "recipe": getattr(rec, "name", str(recipe)),
+        "recipe_hparams": {k: v for k, v in hp.items() if isinstance(v, (int, float, str, bool))},
+        "seed": seed,
+        "training": {"epochs": epochs, "epochs_run": len(history["epoch"]), "best_epoch": best_epoch,
+                     "lr": lr, "batch_size": batch_size, "val_fraction": val_fraction,
+                     "patience": patience, "weight_decay": weight_decay, "optimizer": "adam",
+                     "device": str(dev)},
+        "metrics": metrics,
+    }
+    return FitResult({c: np.asarray(v) for c, v in history.items()}, best_epoch, stopped_early, cancelled, metrics)
