@@ -1,0 +1,23 @@
+"""Plotly figures built from tsviz results: pure functions, no computation, no streamlit.
+
+Importing this package does not import plotly: each figure function imports
+``plotly.graph_objects`` when called. Colours and layout are shared through
+:mod:`tsviz.viz.style`; downloads through :mod:`tsviz.viz.export`.
+"""
+from tsviz.viz.data_figures import (
+    class_balance_figure, class_profile_figure, pca_figure, psd_figure, samples_figure,
+)
+from tsviz.viz.export import figure_html, figure_png, frame_csv, png_export_available
+from tsviz.viz.model_figures import (
+    confusion_matrix_figure, entropy_figure, latent_figure, per_class_metrics_figure,
+    training_curves_figure,
+)
+from tsviz.viz.style import apply_layout, class_color, class_colors
+
+__all__ = [
+    "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
+    "confusion_matrix_figure", "latent_figure", "entropy_figure", "training_curves_figure",
+    "per_class_metrics_figure",
+    "figure_html", "figure_png", "frame_csv", "png_export_available",
+    "apply_layout", "class_color", "class_colors",
+]
