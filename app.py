@@ -1,0 +1,11 @@
+"""tsviz entry point: ``streamlit run app.py``. Declares the pages; each page draws the shared sidebar."""
+import streamlit as st
+
+st.set_page_config(page_title="tsviz — robustness of time-series classifiers", page_icon="🫀", layout="wide")
+
+PAGES = [
+    st.Page("home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/1_Data.py", title="Data", icon=":material/monitoring:", url_path="Data"),
+    st.Page("pages/2_Model.py", title="Model", icon=":material/neurology:", url_path="Model"),
+]
+st.navigation(PAGES).run()

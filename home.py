@@ -1,0 +1,55 @@
+"""tsviz home page: what it is, a quick start, the pages, and the current selection."""
+import streamlit as st
+
+from tsviz.ui.errors import show_flashes
+from tsviz.ui.sidebar import render_sidebar
+
+sel = render_sidebar()
+show_flashes()
+
+st.title("tsviz")
+st.markdown(
+    "**A workbench for the adversarial robustness of time-series classifiers, ECG first.** "
+    "Pick a dataset and a pretrained model in the sidebar, look at the data and at what the model "
+    "learned, then probe how it breaks. Every signal stays in its physical units (mV for ECG), so "
+    "perturbation budgets are numbers a clinician can read."
+)
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Dataset", sel.dataset.name, f"{sel.dataset.X_train.shape[0]} train / {sel.dataset.X_test.shape[0]} test",
+          delta_color="off")
+if sel.model_card:
+    acc = sel.model_card.get("metrics", {}).get("test_accuracy")
+    c2.metric("Model", f"{sel.model_card.get('arch')} · {sel.model_card.get('recipe', '')}",
+              f"test accuracy {acc:.1%}" if isinstance(acc, float) else None, delta_color="off")
+else:
+    c2.metric("Model", "none yet", "train one on the Model page", delta_color="off")
+c3.metric("Device", sel.device.upper())
+
+st.subheader("Quick start")
+st.markdown(
+    "1. **Choose data** in the sidebar: the synthetic ECG beats load by default; CBF, control charts, "
+    "UCR folders, MIT-BIH records, or your own CSV/NPZ work too.\n"
+    "2. **Choose a model**: pretrained checkpoints that fit the data are listed; or train one on the "
+    "**Model** page (a minute on a laptop CPU).\n"
+    "3. **Explore**: the **Data** page shows the classes, their spectra and structure; the **Model** page "
+    "shows accuracy, the confusion matrix and the model's latent space."
+)
+
+st.subheader("Pages")
+cards = [
+    ("pages/1_Data.py", "Data", ":material/monitoring:",
+     "Browse samples per class in signal units, class balance, mean ± std per class, Welch power spectra and "
+     "a PCA of the raw series. Every figure downloads as HTML/PNG and every table as CSV."),
+    ("pages/2_Model.py", "Model", ":material/neurology:",
+     "Test accuracy, per-class precision/recall/F1, confusion matrix, PCA and t-SNE of the latent space with "
+     "errors marked, prediction entropy, the model card; train a new model with live curves."),
+]
+cols = st.columns(len(cards))
+for col, (path, title, icon, text) in zip(cols, cards):
+    with col.container(border=True):
+        st.page_link(path, label=f"**{title}**", icon=icon)
+        st.write(text)
+
+st.caption("Attack, Augment, Explain, Certify and Review pages are on the roadmap (see the issues); "
+           "the library and the command line (`python -m tsviz --help`) grow with them.")

@@ -1,0 +1,104 @@
+"""Real-browser smoke test: `streamlit run app.py` on a free localhost port, headless Debian Chromium
+(driven by playwright) visits every page, waits for it to finish, checks that no exception or error
+element is shown and saves a full-page screenshot per page."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = [("", "home"), ("Data", "data"), ("Model", "model")]  # url paths of app.py
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); .ci/run installs it")
+    pytest.importorskip("playwright.sync_api")
+    tmp = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    env = {**os.environ, "TSVIZ_USER_MODELS": str(tmp / "user_models"), "TSVIZ_UPLOADS": str(tmp / "uploads")}
+    log = open(tmp / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start; log: {(tmp / 'streamlit.log').read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def _wait_until_idle(page, timeout_s: float = 120) -> None:
+    """Wait for the app to render and the script to finish (no 'running' widget for 2 s)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    page.wait_for_selector('h1', timeout=timeout_s * 1000)
+    quiet_since, deadline = None, time.time() + timeout_s
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
+            page.locator('[data-testid="stSpinner"]').count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 2.0:
+            return
+        time.sleep(0.25)
+    raise AssertionError("page did not finish rendering in time")
+
+
+def test_every_page_renders_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    out = Path(os.environ.get("TSVIZ_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path, name in PAGES:
+                page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+                _wait_until_idle(page)
+                if path in ("", "Data", "Model"):
+                    page.wait_for_selector(".js-plotly-plot, [data-testid='stMetric']", timeout=60_000)
+                page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
+                    n = page.locator(sel).count()
+                    if n:
+                        problems.append(f"{name}: {n} x {sel}: {page.locator(sel).first.inner_text()[:300]}")
+        finally:
+            browser.close()
+    print(f"\nscreenshots saved in {out}")
+    assert not problems, problems

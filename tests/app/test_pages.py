@@ -1,0 +1,131 @@
+"""AppTest runs of the home page and every page: no exception, key widgets, small end-to-end runs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tsviz.ui import state
+
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("TSVIZ_USER_MODELS", str(tmp_path / "user_models"))
+    monkeypatch.setenv("TSVIZ_UPLOADS", str(tmp_path / "uploads"))
+    monkeypatch.chdir(REPO)
+
+
+def _app(path: str) -> AppTest:
+    return AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def tiny_npz(tmp_path):
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1, 48)
+
+    def make(n):
+        y = np.arange(n) % 2
+        X = 0.1 * rng.standard_normal((n, 48)) + np.where(y[:, None] == 0, np.sin(6 * t), np.cos(6 * t))
+        return X.astype(np.float32), y
+
+    Xtr, ytr = make(40)
+    Xte, yte = make(20)
+    p = tmp_path / "tiny.npz"
+    np.savez(p, X_train=Xtr, y_train=ytr, X_test=Xte, y_test=yte, class_names=np.array(["sin", "cos"]), fs=48.0)
+    return p
+
+
+def test_home_defaults():
+    at = _app("app.py").run()  # the router runs the Home page
+    _no_errors(at)
+    assert at.session_state[state.DATASET_SPEC] == "synthetic-ecg"
+    assert at.session_state[state.MODEL_PATH].endswith("synthetic-ecg--resnet--standard")
+    assert at.sidebar.selectbox(key="sb_model").value == at.session_state[state.MODEL_PATH]
+    assert any("tsviz" in t.value for t in at.title)
+
+
+def test_data_page_renders_all_tabs():
+    at = _app("pages/1_Data.py").run()
+    _no_errors(at)
+    assert len(at.tabs) == 5
+    assert at.multiselect(key="data_samples_classes").value == ["N", "S", "V", "F", "Q"]
+    at.number_input(key="data_samples_n").set_value(3).run()
+    _no_errors(at)
+
+
+def test_dataset_switch_and_bad_path_keeps_state():
+    at = _app("pages/1_Data.py").run()
+    at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
+    _no_errors(at)
+    assert at.session_state[state.DATASET_SPEC] == "cbf"
+    assert "cbf--resnet" in at.session_state[state.MODEL_PATH]  # model follows the dataset
+    at.sidebar.radio(key="sb_ds_source").set_value("Path").run()
+    at.sidebar.text_input(key="sb_ds_path").input("/definitely/not/here")
+    at.sidebar.button(key="sb_ds_load").click().run()
+    assert not at.exception
+    assert any("Could not load dataset" in e.value and "not here" in e.value for e in at.error)
+    assert at.session_state[state.DATASET_SPEC] == "cbf"  # previous selection kept
+
+
+def test_model_page_renders():
+    at = _app("pages/2_Model.py").run()
+    _no_errors(at)
+    assert len(at.tabs) == 5
+    assert any(m.label == "Test accuracy" for m in at.metric)
+    at.radio(key="model_latent_method").set_value("pca").run()
+    _no_errors(at)
+
+
+def test_model_page_trains_one_epoch(tiny_npz, tmp_path):
+    at = _app("pages/2_Model.py")
+    at.session_state[state.DATASET_SPEC] = f"npz:{tiny_npz}"
+    at.session_state[state.DATASET_LABEL] = "tiny.npz"
+    at.run()
+    _no_errors(at)
+    assert at.session_state[state.MODEL_PATH] is None  # no zoo model fits length 48 / 2 classes
+    at.selectbox(key="train_arch").set_value("mlp")
+    at.number_input(key="train_epochs").set_value(1)
+    at.text_input(key="train_name").input("tiny-mlp")
+    at.button(key="train_go").click().run()
+    _no_errors(at)
+    stem = tmp_path / "user_models" / "tiny-mlp"
+    assert at.session_state[state.MODEL_PATH] == str(stem)
+    card = json.loads(stem.with_suffix(".json").read_text())
+    assert card["arch"] == "mlp" and card["training"]["epochs_run"] == 1
+    assert any("Trained and selected" in s.value for s in at.success)
+    assert at.sidebar.selectbox(key="sb_model").value == str(stem)
+
+
+def test_store_uploads_rejects_bad_files():
+    from tsviz.data import DataError
+    from tsviz.ui.cache import store_uploads
+
+    class F:
+        def __init__(self, name, data):
+            self.name, self._d = name, data
+
+        def getvalue(self):
+            return self._d
+
+    with pytest.raises(DataError, match="over the 1 MiB upload cap"):
+        store_uploads([F("big.csv", b"1" * (2 * 2**20))], max_mb=1)
+    with pytest.raises(DataError, match="empty"):
+        store_uploads([F("e.csv", b"")], max_mb=1)
+    with pytest.raises(DataError, match="NAME_TRAIN and NAME_TEST"):
+        store_uploads([F("X_TRAIN.tsv", b"1\t2\t3\n")], max_mb=1)
+    with pytest.raises(DataError, match="cannot tell"):
+        store_uploads([F("a.xlsx", b"xx")], max_mb=1)
+    spec = store_uploads([F("A_TRAIN.tsv", b"1\t2\n"), F("A_TEST.tsv", b"1\t2\n")], max_mb=1)
+    assert spec.startswith("ucr:")

@@ -1,0 +1,171 @@
+"""Cached wrappers around the library, keyed so a changed model or dataset never serves stale results.
+
+Datasets, models and results are shared between sessions by ``st.cache_resource``: datasets and
+results hold read-only arrays, and pages only read models (never train or modify a cached one).
+Model keys include the checkpoint's modification time, so an overwritten checkpoint reloads.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from tsviz.data import DataError, Dataset, load
+from tsviz.models.checkpoint import checkpoint_paths, read_card
+
+
+# ----------------------------------------------------------------------------- datasets
+@st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
+def get_dataset(spec: str) -> Dataset:
+    """``tsviz.data.load(spec)``, cached per spec (uploaded files get content-addressed paths)."""
+    return load(spec)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def get_profile(spec: str, split: str):
+    from tsviz.data.stats import class_mean_std
+
+    return class_mean_std(get_dataset(spec), split)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def get_psd(spec: str, split: str):
+    from tsviz.data.stats import class_psd
+
+    return class_psd(get_dataset(spec), split)
+
+
+@st.cache_resource(show_spinner="Computing PCA…", max_entries=16)
+def get_series_pca(spec: str, split: str, seed: int = 0):
+    from tsviz.data.stats import pca_series
+
+    return pca_series(get_dataset(spec), split, seed=seed)
+
+
+UCR_SUFFIXES = (".tsv", ".txt", ".ts", ".arff")
+
+
+def store_uploads(files: list[Any], *, max_mb: float) -> str:
+    """Write uploaded files to a content-addressed folder and return the dataset spec for them.
+
+    One ``.csv`` -> ``csv:``, one ``.npz`` -> ``npz:``, a ``*_TRAIN`` + ``*_TEST`` pair of UCR files ->
+    ``ucr:``. Raises :class:`DataError` naming the file for anything else or a file over ``max_mb``.
+    """
+    from tsviz.ui.state import upload_dir
+
+    if not files:
+        raise DataError("no file uploaded")
+    blobs = []
+    for f in files:
+        data = f.getvalue()
+        if len(data) > max_mb * 2**20:
+            raise DataError(f"{f.name} is {len(data) / 2**20:.1f} MiB, over the {max_mb:g} MiB upload cap")
+        if not data:
+            raise DataError(f"{f.name} is empty (0 bytes)")
+        blobs.append((Path(f.name).name, data))
+    digest = hashlib.sha256(b"".join(n.encode() + d for n, d in sorted(blobs))).hexdigest()[:16]
+    folder = upload_dir() / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in blobs:
+        (folder / name).write_bytes(data)
+    names = [n for n, _ in blobs]
+    suffixes = {Path(n).suffix.lower() for n in names}
+    if len(names) == 1 and suffixes == {".csv"}:
+        return f"csv:{folder / names[0]}"
+    if len(names) == 1 and suffixes == {".npz"}:
+        return f"npz:{folder / names[0]}"
+    if suffixes <= set(UCR_SUFFIXES):
+        upper = [n.upper() for n in names]
+        if any("_TRAIN" in n for n in upper) and any("_TEST" in n for n in upper):
+            return f"ucr:{folder}"
+        raise DataError(f"UCR upload {names}: upload both NAME_TRAIN and NAME_TEST files together")
+    raise DataError(f"cannot tell how to read {names}: upload one .csv, one .npz, or a UCR "
+                    f"NAME_TRAIN + NAME_TEST pair ({', '.join(UCR_SUFFIXES)})")
+
+
+# ----------------------------------------------------------------------------- models
+def model_key(stem: str) -> tuple[str, float]:
+    """``(stem, mtime)`` of a checkpoint: part of every model-dependent cache key."""
+    weights, _ = checkpoint_paths(stem)
+    return str(Path(stem)), weights.stat().st_mtime if weights.exists() else 0.0
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=8)
+def _load_model(stem: str, mtime: float, device: str):
+    from tsviz.models import load as load_model
+
+    return load_model(stem, device=device)
+
+
+def get_model(stem: str, device: str = "cpu"):
+    """The checkpoint at ``stem`` on ``device`` (cached; read it, never modify it)."""
+    return _load_model(*model_key(stem), device)
+
+
+def compatible(card: dict[str, Any], ds: Dataset) -> bool:
+    """Whether a model card fits a dataset's channels, length and number of classes."""
+    hp = card.get("hparams", {})
+    return (hp.get("in_channels"), hp.get("length"), hp.get("n_classes")) == (ds.n_channels, ds.length, ds.n_classes)
+
+
+def model_choices(ds: Dataset) -> list[dict[str, Any]]:
+    """Cards of every zoo, trained and uploaded checkpoint that fits ``ds``, best matches first.
+
+    Each card has ``path`` (stem), ``source`` (``zoo``/``yours``) and ``label``.
+    """
+    from tsviz.models import list_pretrained
+    from tsviz.ui.state import user_model_dir
+
+    cards = []
+    for c in list_pretrained():
+        cards.append({**c, "source": "zoo"})
+    folder = user_model_dir()
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*.json")):
+            try:
+                c = read_card(p)
+            except ValueError:
+                continue
+            cards.append({**c, "path": str(p.with_suffix("")), "source": "yours", "name": p.stem})
+    out = []
+    for c in cards:
+        if not compatible(c, ds):
+            continue
+        acc = c.get("metrics", {}).get("test_accuracy")
+        same = c.get("dataset") == ds.spec
+        c["label"] = (f"{c.get('arch')} · {c.get('recipe', '?')} · {c['source']}"
+                      + (f" · {c.get('name')}" if c["source"] == "yours" else "")
+                      + (f" · acc {acc:.1%}" if isinstance(acc, (int, float)) and same else "")
+                      + ("" if same else f" · trained on {c.get('dataset', '?')}"))
+        c["_rank"] = (not same, c["source"] != "zoo", c.get("arch") != "resnet", c["label"])
+        out.append(c)
+    return sorted(out, key=lambda c: c["_rank"])
+
+
+# ----------------------------------------------------------------------------- results
+@st.cache_resource(show_spinner="Evaluating the model on the test split…", max_entries=8)
+def _report(stem: str, mtime: float, device: str, spec: str):
+    from tsviz.models.evaluation import evaluate_model
+
+    ds = get_dataset(spec)
+    return evaluate_model(_load_model(stem, mtime, device), ds.X_test, ds.y_test, class_names=ds.class_names)
+
+
+def get_report(stem: str, device: str, spec: str):
+    """:func:`tsviz.models.evaluation.evaluate_model` of a checkpoint on a dataset's test split."""
+    return _report(*model_key(stem), device, spec)
+
+
+@st.cache_resource(show_spinner="Embedding latents…", max_entries=16)
+def _latent_embedding(stem: str, mtime: float, device: str, spec: str, method: str, seed: int):
+    from tsviz.models.evaluation import embed_latents
+
+    report = _report(stem, mtime, device, spec)
+    return embed_latents(report.latents, method, seed=seed, labels=report.y_true)
+
+
+def get_latent_embedding(stem: str, device: str, spec: str, method: str, seed: int = 0):
+    """PCA or t-SNE of the model's penultimate-layer latents on the test split."""
+    return _latent_embedding(*model_key(stem), device, spec, method, seed)

@@ -1,0 +1,191 @@
+"""The shared sidebar: dataset, model and device pickers, the same on every page.
+
+The selection lives in ``st.session_state`` under the keys of :mod:`tsviz.ui.state` and survives
+page switches. A dataset or model that fails to load shows ``st.error`` and the previous selection
+stays in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from tsviz.ui import state
+from tsviz.ui.cache import get_dataset, get_model, model_choices, store_uploads
+from tsviz.ui.errors import show_error
+
+BUILTINS = {
+    "synthetic-ecg": "Synthetic ECG beats (ECGSYN, 5 AAMI classes, mV)",
+    "cbf": "Cylinder-Bell-Funnel (3 classes)",
+    "synthetic-control": "Synthetic control charts (6 classes)",
+}
+FOLDER_KINDS = {"ucr": "UCR archive folder", "wfdb": "WFDB records (MIT-BIH)", "mitbih-csv": "Kaggle MIT-BIH CSVs",
+                "csv": "CSV file", "npz": "NPZ file"}
+
+
+@dataclass
+class Selection:
+    """What the sidebar selected: the dataset, the model (or ``None``) and the device."""
+
+    dataset: Any
+    dataset_spec: str
+    model: Any
+    model_path: str | None
+    model_card: dict[str, Any] | None
+    device: str
+
+
+def init_state() -> None:
+    ss = st.session_state
+    ss.setdefault(state.DATASET_SPEC, state.DEFAULT_DATASET)
+    ss.setdefault(state.DATASET_LABEL, BUILTINS[state.DEFAULT_DATASET])
+    ss.setdefault(state.MODEL_PATH, None)
+    ss.setdefault(state.DEVICE, "cpu")
+
+
+def _try_dataset(spec: str, label: str) -> bool:
+    """Load ``spec``; on success make it the selection, on failure show why and keep the old one."""
+    try:
+        get_dataset(spec)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, selection unchanged
+        show_error(exc, f"Could not load dataset {label!r}; keeping {st.session_state[state.DATASET_LABEL]!r}")
+        return False
+    st.session_state[state.DATASET_SPEC] = spec
+    st.session_state[state.DATASET_LABEL] = label
+    return True
+
+
+def _dataset_section() -> None:
+    ss = st.session_state
+    st.subheader("Dataset")
+    source = st.radio("Source", ["Built-in", "Path", "Upload"], horizontal=True, key="sb_ds_source",
+                      index=0 if ss[state.DATASET_SPEC] in BUILTINS else 1,
+                      help="Built-in generators work offline; Path reads a folder/file on this machine; "
+                           "Upload sends files from your computer.")
+    if source == "Built-in":
+        names = list(BUILTINS)
+        current = ss[state.DATASET_SPEC]
+        choice = st.selectbox("Generator", names, index=names.index(current) if current in names else 0,
+                              format_func=lambda s: BUILTINS[s], key="sb_ds_builtin")
+        if choice != current:
+            _try_dataset(choice, BUILTINS[choice])
+    elif source == "Path":
+        kind = st.selectbox("Format", list(FOLDER_KINDS), format_func=FOLDER_KINDS.get, key="sb_ds_kind")
+        path = st.text_input("Folder or file", key="sb_ds_path", placeholder="../shared/data/ucr/ECG200",
+                             help="UCR: the dataset folder; WFDB: a folder of records or one record path "
+                                  "without extension; Kaggle: the folder with mitbih_train/test.csv")
+        if st.button("Load", key="sb_ds_load", disabled=not path.strip()):
+            _try_dataset(f"{kind}:{path.strip()}", f"{Path(path.strip()).name} ({kind})")
+    else:
+        files = st.file_uploader("CSV, NPZ or UCR TRAIN+TEST files", type=["csv", "npz", "tsv", "txt", "ts", "arff"],
+                                 accept_multiple_files=True, key="sb_ds_upload",
+                                 max_upload_size=state.MAX_UPLOAD_MB,
+                                 help=f"Up to {state.MAX_UPLOAD_MB} MB. CSV: one series per row, label in the "
+                                      f"last column. NPZ: X_train, y_train, X_test, y_test (or X, y).")
+        if st.button("Load upload", key="sb_ds_upload_load", disabled=not files):
+            try:
+                spec = store_uploads(list(files), max_mb=state.MAX_UPLOAD_MB)
+            except Exception as exc:  # noqa: BLE001
+                show_error(exc, "Upload rejected; keeping the current dataset")
+            else:
+                _try_dataset(spec, ", ".join(f.name for f in files))
+    st.caption(f"Loaded: **{ss[state.DATASET_LABEL]}**")
+
+
+def _model_section(ds) -> None:
+    ss = st.session_state
+    st.subheader("Model")
+    choices = model_choices(ds)
+    paths = [c["path"] for c in choices]
+    current = ss.get(state.MODEL_PATH)
+    if current not in paths:
+        # The dataset changed or the model vanished: fall back to the best compatible model.
+        ss[state.MODEL_PATH] = current = paths[0] if paths else None
+    if not choices:
+        st.info("No model fits this dataset yet: train one on the **Model** page.")
+    else:
+        labels = {c["path"]: c["label"] for c in choices}
+        choice = st.selectbox("Checkpoint", paths, index=paths.index(current), format_func=labels.get,
+                              key="sb_model")
+        if choice != current:
+            try:
+                get_model(choice, ss[state.DEVICE])
+            except Exception as exc:  # noqa: BLE001
+                show_error(exc, "Could not load that model; keeping the previous one")
+            else:
+                ss[state.MODEL_PATH] = choice
+    with st.expander("Upload a checkpoint"):
+        files = st.file_uploader("model.safetensors + model.json", type=["safetensors", "json"],
+                                 accept_multiple_files=True, key="sb_model_upload", max_upload_size=state.MAX_UPLOAD_MB)
+        if st.button("Add model", key="sb_model_add", disabled=not files):
+            _add_uploaded_model(list(files), ds)
+
+
+def _add_uploaded_model(files: list[Any], ds) -> None:
+    from tsviz.models import load as load_model
+    from tsviz.ui.cache import compatible
+
+    names = {Path(f.name).suffix.lower(): f for f in files}
+    if set(names) != {".safetensors", ".json"} or len(files) != 2:
+        st.error("Upload exactly one .safetensors file and its .json card together.")
+        return
+    stem_name = Path(names[".safetensors"].name).stem
+    folder = state.user_model_dir() / "uploaded"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".checking-{stem_name}"
+    (tmp.with_name(tmp.name + ".safetensors")).write_bytes(names[".safetensors"].getvalue())
+    (tmp.with_name(tmp.name + ".json")).write_bytes(names[".json"].getvalue())
+    try:
+        model = load_model(tmp)
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc, "Checkpoint rejected")
+        for suffix in (".safetensors", ".json"):
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        return
+    for suffix in (".safetensors", ".json"):
+        tmp.with_name(tmp.name + suffix).replace(folder / f"{stem_name}{suffix}")
+    if not compatible(model.card, ds):
+        st.warning(f"Saved {stem_name}, but it expects input {model.card['hparams']} and does not fit the "
+                   f"current dataset; it will be offered for datasets it fits.")
+    else:
+        st.session_state[state.MODEL_PATH] = str(folder / stem_name)
+        st.success(f"Added and selected {stem_name}.")
+
+
+def _device_section() -> None:
+    from tsviz.device import available_devices
+
+    devices = available_devices()
+    current = st.session_state[state.DEVICE]
+    if current not in devices:
+        current = devices[-1]
+    st.session_state[state.DEVICE] = st.selectbox(
+        "Device", devices, index=devices.index(current), key="sb_device",
+        help="CUDA when PyTorch sees a GPU, otherwise CPU.")
+
+
+def render_sidebar() -> Selection:
+    """Draw the shared sidebar and return the current selection (always a loadable dataset)."""
+    init_state()
+    ss = st.session_state
+    with st.sidebar:
+        _dataset_section()
+        try:
+            ds = get_dataset(ss[state.DATASET_SPEC])
+        except Exception as exc:  # noqa: BLE001 - e.g. a file removed since; go back to the default
+            show_error(exc, "The selected dataset can no longer be loaded; back to the default")
+            ss[state.DATASET_SPEC], ss[state.DATASET_LABEL] = state.DEFAULT_DATASET, BUILTINS[state.DEFAULT_DATASET]
+            ds = get_dataset(state.DEFAULT_DATASET)
+        _model_section(ds)
+        _device_section()
+        model = card = None
+        if ss[state.MODEL_PATH]:
+            try:
+                model = get_model(ss[state.MODEL_PATH], ss[state.DEVICE])
+                card = model.card
+            except Exception as exc:  # noqa: BLE001
+                show_error(exc, "Could not load the selected model")
+                ss[state.MODEL_PATH] = None
+    return Selection(ds, ss[state.DATASET_SPEC], model, ss[state.MODEL_PATH], card, ss[state.DEVICE])

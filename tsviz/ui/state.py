@@ -1,0 +1,36 @@
+"""Session-state keys and defaults shared by every page."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DATASET = "synthetic-ecg"
+DEFAULT_MODEL_STEM = "synthetic-ecg--resnet--standard"
+
+#: session_state keys
+DATASET_SPEC = "tsviz_dataset_spec"        # str, e.g. "synthetic-ecg" or "csv:/tmp/.../x.csv"
+DATASET_LABEL = "tsviz_dataset_label"      # what the user sees
+MODEL_PATH = "tsviz_model_path"            # checkpoint stem (str) or None
+DEVICE = "tsviz_device"                    # "cpu" | "cuda"
+MESSAGES = "tsviz_messages"                # list of (level, text) to show once on the next run
+TRAINING = "tsviz_training_in_progress"    # dict describing a run that started, or None
+
+#: Caps on what the app accepts.
+MAX_UPLOAD_MB = 200
+MAX_TRAIN_EPOCHS = 200
+
+
+def user_model_dir() -> Path:
+    """Where models trained in the app are saved (``TSVIZ_USER_MODELS`` or ``<repo>/user_models``)."""
+    env = os.environ.get("TSVIZ_USER_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "user_models"
+
+
+def upload_dir() -> Path:
+    """Where uploaded files are stored (``TSVIZ_UPLOADS`` or a per-user temp folder)."""
+    import tempfile
+
+    env = os.environ.get("TSVIZ_UPLOADS")
+    p = Path(env) if env else Path(tempfile.gettempdir()) / "tsviz-uploads"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
