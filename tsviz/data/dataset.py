@@ -9,16 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from tsviz._arrays import readonly as _frozen_array
 from tsviz.data.errors import DataError
 from tsviz.data.validation import check_labels, check_series
 
 __all__ = ["Dataset", "stratified_split"]
-
-
-def _frozen_array(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True, eq=False)

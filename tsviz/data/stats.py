@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tsviz._arrays import readonly as _frozen
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -35,14 +37,6 @@ MAX_EMBED_POINTS = 20_000
 
 #: Series processed per Welch batch in :func:`class_psd` (bounds the temporary memory).
 _PSD_CHUNK_VALUES = 1 << 22
-
-
-def _frozen(a: np.ndarray | None) -> np.ndarray | None:
-    if a is None:
-        return None
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
 
 
 def _check_split(split: str) -> str:

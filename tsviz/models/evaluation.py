@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsviz._arrays import readonly as _frozen
 from tsviz.data.stats import Embedding, _check_int, pca_project, subsample_indices
 from tsviz.models.classifier import TimeSeriesClassifier
 from tsviz.models.inference import as_tensor, model_device
@@ -33,14 +34,6 @@ MAX_TSNE_POINTS = 5000
 #: Hard cap on t-SNE's ``max_iter``.
 MAX_TSNE_ITER = 5000
 _MAX_PCA_POINTS = 20_000
-
-
-def _frozen(a: np.ndarray | None) -> np.ndarray | None:
-    if a is None:
-        return None
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True, eq=False)
