@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained"]
+__all__ = ["ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ZooEntry:
 #: Every shipped checkpoint. Epoch counts are set so the whole zoo rebuilds in < 15 min on 2 cores.
 ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("synthetic-ecg", "resnet", epochs=8),
-    ZooEntry("synthetic-ecg", "fcn", epochs=8),
+    ZooEntry("synthetic-ecg", "fcn", epochs=15, lr=3e-3),
     ZooEntry("synthetic-ecg", "inceptiontime", epochs=6),
     ZooEntry("synthetic-ecg", "lstm_fcn", epochs=8),
     ZooEntry("synthetic-ecg", "macnn", epochs=5, hparams={"n_filters": 32}),
@@ -112,3 +112,22 @@ def pretrained(dataset: str = "synthetic-ecg", arch: str = "resnet", recipe: str
             f"{', '.join(have) if have else 'none (run: python -m tsviz train --zoo)'}"
         )
     return load(stem, device=device)
+
+
+def resolve_model(model: str, dataset: str = "synthetic-ecg", *, device: str | torch.device | None = "cpu") -> torch.nn.Module:
+    """Load a model named the way the CLI names it.
+
+    ``model`` is an architecture (the zoo's ``standard`` model for ``dataset``), ``arch:recipe``
+    (a zoo recipe), a zoo stem ``dataset--arch--recipe``, or a checkpoint path (stem,
+    ``.safetensors`` or ``.json``).
+    """
+    from tsviz.models.build import ARCHITECTURES
+    from tsviz.models.checkpoint import load
+
+    key = model.strip()
+    arch, _, recipe = key.partition(":")
+    if arch.lower().replace("-", "_") in ARCHITECTURES:
+        return pretrained(dataset, arch, recipe or "standard", device=device)
+    if (zoo_dir() / f"{key}.json").exists():
+        return load(zoo_dir() / key, device=device)
+    return load(key, device=device)
