@@ -7,5 +7,6 @@ PAGES = [
     st.Page("home.py", title="Home", icon=":material/home:", url_path="home", default=True),
     st.Page("pages/1_Data.py", title="Data", icon=":material/monitoring:", url_path="Data"),
     st.Page("pages/2_Model.py", title="Model", icon=":material/neurology:", url_path="Model"),
+    st.Page("pages/3_Attack.py", title="Attack", icon=":material/bolt:", url_path="Attack"),
 ]
 st.navigation(PAGES).run()

@@ -35,3 +35,25 @@ def test_cli_models_lists_zoo(capsys):
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert any(r["dataset"] == "synthetic-ecg" and r["arch"] == "resnet" for r in rows)
+
+
+def test_cli_attack_json_and_npz(tmp_path, capsys):
+    import numpy as np
+
+    out = tmp_path / "adv.npz"
+    rc = main(["attack", "--dataset", "synthetic-ecg", "--model", "mlp", "--attack", "pgd", "--eps", "0.1",
+               "--steps", "5", "--alpha", "0.03", "--n", "20", "--sweep", "0,0.1", "--out", str(out), "--json", "--quiet"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["n"] == 20 and res["adversarial_accuracy"] <= res["clean_accuracy"]
+    assert res["max_linf"] <= 0.1 + 1e-6 and len(res["sweep"]) == 2 and len(res["per_class"]) == 5
+    z = np.load(out)
+    assert z["x_adv"].shape == (20, 1, 187) and np.abs(z["x_adv"] - z["x"]).max() <= 0.1 + 1e-6
+
+
+def test_cli_attack_errors(capsys):
+    assert main(["attack", "--model", "mlp", "--attack", "nope", "--eps", "0.1", "--n", "2", "--json", "--quiet"]) == 2
+    assert "unknown attack" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["attack", "--dataset", "cbf", "--model", "synthetic-ecg--mlp--standard", "--eps", "0.1", "--json",
+                 "--quiet"]) == 2
+    assert "expects" in json.loads(capsys.readouterr().out)["error"]

@@ -5,6 +5,7 @@ Commands
 ``data``    describe a dataset (sizes, classes, fs, unit, fingerprint)
 ``models``  list the pretrained zoo
 ``train``   train a model on a dataset and save it, or rebuild the whole zoo with ``--zoo``
+``attack``  attack a model on a dataset's series (one attack, or a budget sweep) and report
 
 With ``--json`` the result is one JSON object on stdout; progress goes to stderr. Errors exit
 with status 2 and a one-line message (a JSON ``{"error": ...}`` with ``--json``).
@@ -75,6 +76,66 @@ def _cmd_train(args: argparse.Namespace) -> Any:
             **result.summary()}
 
 
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _cmd_attack(args: argparse.Namespace) -> Any:
+    import numpy as np
+
+    from tsviz.attacks import evaluate, make_attack, sweep
+    from tsviz.attacks.selection import select_samples
+    from tsviz.data import load
+    from tsviz.models import resolve_model
+    from tsviz.models.inference import predict
+
+    ds = load(args.dataset)
+    model = resolve_model(args.model, ds.spec, device=args.device)
+    hp = model.card.get("hparams", {})
+    if (hp.get("in_channels"), hp.get("length"), hp.get("n_classes")) != (ds.n_channels, ds.length, ds.n_classes):
+        raise ValueError(f"model {args.model!r} expects (channels, length, classes) = ({hp.get('in_channels')}, "
+                         f"{hp.get('length')}, {hp.get('n_classes')}), dataset {ds.name!r} has "
+                         f"({ds.n_channels}, {ds.length}, {ds.n_classes})")
+    X, y = ds.split(args.split)
+    preds = predict(model, X) if args.select in ("correct", "misclassified") else None
+    cls = ds.class_names.index(args.cls) if args.cls is not None else None
+    idx = select_samples(y, mode=args.select, n=args.n, seed=args.seed, class_index=cls, predictions=preds)
+    params: dict[str, Any] = {"eps": args.eps}
+    for name in ("alpha", "steps"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    for kv in args.param or []:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            raise ValueError(f"--param expects key=value, got {kv!r}")
+        params[key] = _parse_value(value)
+    attack = make_attack(args.attack, **params)
+    target = None
+    if args.target is not None:
+        target = ds.class_names.index(args.target) if args.target in ds.class_names else int(args.target)
+    progress = _progress_printer(not args.quiet)
+    gen = __import__("torch").Generator().manual_seed(args.seed)
+    report = evaluate(model, attack, X[idx], y[idx], target=target, class_names=ds.class_names, generator=gen,
+                      progress=progress)
+    out: dict[str, Any] = {"dataset": ds.spec, "model": model.card.get("path", args.model), "split": args.split,
+                           "indices": idx.tolist(), **report.summary(),
+                           "per_class": report.per_class_frame().to_dict(orient="records")}
+    if args.sweep:
+        eps_values = [float(e) for e in args.sweep.split(",")]
+        res = sweep(model, {args.attack: attack}, eps_values, X[idx], y[idx], class_names=ds.class_names,
+                    seed=args.seed, progress=progress)
+        out["sweep"] = list(res.rows)
+    if args.out:
+        np.savez_compressed(args.out, x=X[idx], x_adv=report.x_adv, y=y[idx], clean_pred=report.clean_pred,
+                            adv_pred=report.adv_pred, indices=idx, class_names=np.array(ds.class_names),
+                            fs=np.float64(ds.fs or 0.0), unit=np.array(ds.unit))
+        out["saved"] = str(args.out)
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tsviz", description="tsviz: adversarial robustness of time-series classifiers")
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,6 +169,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
     common(sp)
     sp.set_defaults(func=_cmd_train)
+    sp = sub.add_parser("attack", help="attack a model and report accuracy, success, perturbation size")
+    sp.add_argument("--dataset", default="synthetic-ecg")
+    sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint path")
+    sp.add_argument("--attack", default="pgd", help="fgsm, bim, pgd, wpgd, spsa, genattack")
+    sp.add_argument("--eps", type=float, required=True, help="budget in the dataset's unit (e.g. mV)")
+    sp.add_argument("--alpha", type=float, default=None, help="step size (BIM/PGD/WPGD) or mutation range (GenAttack)")
+    sp.add_argument("--steps", type=int, default=None)
+    sp.add_argument("--param", action="append", help="other hyperparameters as key=value (JSON values), repeatable")
+    sp.add_argument("--target", default=None, help="class name or index for a targeted attack")
+    sp.add_argument("--split", default="test", choices=["test", "train"])
+    sp.add_argument("--select", default="random", choices=["random", "class", "correct", "misclassified"])
+    sp.add_argument("--class", dest="cls", default=None, help="with --select class: the class name")
+    sp.add_argument("--n", type=int, default=100, help="series to attack")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--sweep", default=None, help="comma-separated eps values for an accuracy-vs-eps sweep")
+    sp.add_argument("--device", default="cpu")
+    sp.add_argument("--out", default=None, help="write x, x_adv, labels and predictions to this .npz")
+    sp.add_argument("--quiet", action="store_true")
+    common(sp)
+    sp.set_defaults(func=_cmd_attack)
     return p
 
 

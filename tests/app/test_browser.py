@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = [("", "home"), ("Data", "data"), ("Model", "model")]  # url paths of app.py
+PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack")]  # url paths of app.py
 
 
 def _free_port() -> int:
@@ -87,13 +87,23 @@ def test_every_page_renders_in_chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 2200})  # tall: the app scrolls inside its own container
             for path, name in PAGES:
                 page.goto(f"{server}/{path}", wait_until="domcontentloaded")
                 _wait_until_idle(page)
                 if path in ("", "Data", "Model"):
                     page.wait_for_selector(".js-plotly-plot, [data-testid='stMetric']", timeout=60_000)
                 page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                if name == "attack":  # run the default attack end to end and look at the results
+                    page.get_by_role("button", name="Run attack").click()
+                    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+                    _wait_until_idle(page)
+                    page.screenshot(path=str(out / "attack-results.png"), full_page=True)
+                    for tab in ("Spectra", "Latent space", "Confusion", "Sizes", "History"):
+                        page.get_by_role("tab", name=tab).click()
+                        _wait_until_idle(page)
+                        page.wait_for_timeout(500)
+                        page.screenshot(path=str(out / f"attack-{tab.lower().replace(' ', '-')}.png"), full_page=True)
                 for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
                     n = page.locator(sel).count()
                     if n:

@@ -72,10 +72,10 @@ def test_dataset_switch_and_bad_path_keeps_state():
     assert at.session_state[state.DATASET_SPEC] == "cbf"
     assert "cbf--resnet" in at.session_state[state.MODEL_PATH]  # model follows the dataset
     at.sidebar.radio(key="sb_ds_source").set_value("Path").run()
-    at.sidebar.text_input(key="sb_ds_path").input("/definitely/not/here")
+    at.sidebar.text_input(key="sb_ds_path").input("/definitely/not/here").run()
     at.sidebar.button(key="sb_ds_load").click().run()
     assert not at.exception
-    assert any("Could not load dataset" in e.value and "not here" in e.value for e in at.error)
+    assert any("Could not load dataset" in e.value and "/definitely/not/here" in e.value for e in at.error)
     assert at.session_state[state.DATASET_SPEC] == "cbf"  # previous selection kept
 
 
@@ -129,3 +129,43 @@ def test_store_uploads_rejects_bad_files():
         store_uploads([F("a.xlsx", b"xx")], max_mb=1)
     spec = store_uploads([F("A_TRAIN.tsv", b"1\t2\n"), F("A_TEST.tsv", b"1\t2\n")], max_mb=1)
     assert spec.startswith("ucr:")
+
+
+def test_attack_page_runs_fgsm_and_keeps_results():
+    at = _app("pages/3_Attack.py").run()
+    _no_errors(at)
+    at.selectbox(key="atk_name").set_value("fgsm").run()
+    at.number_input(key="atk_n").set_value(8)
+    at.button(key="atk_run").click().run()
+    _no_errors(at)
+    res = at.session_state[state.ATTACK_RESULT]
+    assert res["report"].summary()["n"] == 8
+    assert any(m.label == "Adversarial accuracy" for m in at.metric)
+    assert len(at.tabs) == 8
+    # a bad setting (target equal to the true class for 'one series' of that class) errors, keeps results
+    at.checkbox(key="atk_targeted").check()
+    at.selectbox(key="atk_mode").set_value("one series")
+    at.run()
+    idx = int(at.number_input(key="atk_index").value)
+    from tsviz.data import load
+
+    true = load("synthetic-ecg").class_names[load("synthetic-ecg").y_test[idx]]
+    at.selectbox(key="atk_target").set_value(true)
+    at.button(key="atk_run").click().run()
+    assert not at.exception
+    assert any("target equals the true label" in e.value for e in at.error)
+    assert at.session_state[state.ATTACK_RESULT]["report"].summary()["n"] == 8
+
+
+def test_attack_page_black_box_and_sweep():
+    at = _app("pages/3_Attack.py").run()
+    at.selectbox(key="atk_name").set_value("genattack").run()
+    at.number_input(key="atk_n").set_value(4)
+    at.number_input(key="atk_ga_gen").set_value(20)
+    at.button(key="atk_run").click().run()
+    _no_errors(at)
+    assert at.session_state[state.ATTACK_RESULT]["report"].black_box
+    at.multiselect(key="sweep_attacks").set_value(["fgsm"])
+    at.button(key="sweep_go").click().run()
+    _no_errors(at)
+    assert at.session_state[state.ATTACK_RESULT]["sweep"].to_frame().shape[0] == 5

@@ -34,3 +34,9 @@ def upload_dir() -> Path:
     p = Path(env) if env else Path(tempfile.gettempdir()) / "tsviz-uploads"
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+#: Attack page: the last attack run (dict with model_path, spec, report, indices, split, ...).
+ATTACK_RESULT = "tsviz_attack_result"
+#: Adversarial examples handed to other pages (Explain, Review): dict with x, x_adv, y, meta.
+ADVERSARIAL = "tsviz_adversarial"
+MAX_ATTACK_SAMPLES = 500

@@ -13,6 +13,10 @@ from tsviz.viz.model_figures import (
     training_curves_figure,
 )
 from tsviz.viz.style import apply_layout, class_color, class_colors
+from tsviz.viz.attack_figures import (
+    adversarial_confusion_figure, fitness_figure, latent_shift_figure, overlay_figure,
+    perturbation_size_figure, probabilities_figure, spectra_figure, sweep_figure, sweep_figures,
+)
 
 __all__ = [
     "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
@@ -20,4 +24,7 @@ __all__ = [
     "per_class_metrics_figure",
     "figure_html", "figure_png", "frame_csv", "png_export_available",
     "apply_layout", "class_color", "class_colors",
+    "overlay_figure", "probabilities_figure", "spectra_figure", "latent_shift_figure",
+    "sweep_figure", "sweep_figures", "adversarial_confusion_figure", "fitness_figure",
+    "perturbation_size_figure",
 ]

@@ -1,0 +1,196 @@
+"""Class-to-class cost matrices (label metrics) and the weighted robustness score of WPGD.
+
+Terzi, M., Susto, G. A., Chaudhari, P. "Directional adversarial training for cost sensitive deep
+learning classification applications." Definition 3 (label metric ``C``: symmetric, non-negative,
+``C_kk = 0``) and eq. 7 (weighted robustness score ``S = sum_ij c_ij m_ij``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from tsviz.attacks.base import MAX_SAMPLES, AttackError, guard_model
+
+__all__ = ["uniform_cost", "latent_centroid_cost", "validate_cost", "adversarial_confusion",
+           "weighted_robustness_score"]
+
+#: Tolerance of the symmetry check in :func:`validate_cost`.
+SYMMETRY_TOL = 1e-6
+
+
+def uniform_cost(n_classes: int) -> np.ndarray:
+    """The uniform label metric ``1 - I``: every error costs 1.
+
+    Parameters
+    ----------
+    n_classes : int
+        ``K >= 2``.
+
+    Returns
+    -------
+    ndarray, float64, shape ``(K, K)``
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise AttackError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    return 1.0 - np.eye(int(n_classes))
+
+
+def validate_cost(C: Any, n_classes: int | None = None) -> np.ndarray:
+    """Check a label metric (Terzi et al., Definition 3) and return it as a float64 array.
+
+    Parameters
+    ----------
+    C : array-like, shape ``(K, K)``
+        Cost of mistaking class ``i`` for class ``j``.
+    n_classes : int or None
+        The model's ``K``; ``None`` skips the size check.
+
+    Returns
+    -------
+    ndarray, float64, shape ``(K, K)``
+
+    Raises
+    ------
+    AttackError
+        (naming ``cost_matrix``) unless ``C`` is a finite, square, ``K x K`` matrix that is
+        symmetric (within ``1e-6``), non-negative, with a zero diagonal.
+    """
+    try:
+        if isinstance(C, torch.Tensor):
+            C = C.detach().cpu().numpy()
+        M = np.asarray(C, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise AttackError(f"cost_matrix must be a numeric (K, K) matrix: {exc}") from exc
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
+        raise AttackError(f"cost_matrix must be a square (K, K) matrix with K >= 2, got shape {M.shape}")
+    if n_classes is not None and M.shape[0] != n_classes:
+        raise AttackError(f"cost_matrix is {M.shape[0]}x{M.shape[0]} but the model has {n_classes} classes")
+    if not np.isfinite(M).all():
+        raise AttackError("cost_matrix contains NaN or Inf")
+    if (M < 0).any():
+        raise AttackError("cost_matrix must be non-negative")
+    if np.abs(np.diag(M)).max() > 0:
+        raise AttackError("cost_matrix must have a zero diagonal (a correct prediction costs nothing)")
+    asym = float(np.abs(M - M.T).max())
+    if asym > SYMMETRY_TOL:
+        raise AttackError(f"cost_matrix must be symmetric (max |C - C^T| = {asym:.3g} > {SYMMETRY_TOL:g})")
+    return M
+
+
+def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int, *,
+                         normalize: bool = True, batch_size: int = 512) -> np.ndarray:
+    """Label metric from the model's latent space: distances between class centroids.
+
+    ``c_ij = || mu_i - mu_j ||_2`` with ``mu_k`` the mean of ``model.features(x)`` over the samples
+    of class ``k`` (penultimate-layer latents of :class:`~tsviz.models.TimeSeriesClassifier`), scaled
+    so the largest entry is 1 when ``normalize``. A data-driven stand-in for the WordNet metric of
+    Terzi et al. (classes whose latents lie close are "similar" and cheap to confuse).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Must have ``features(x) -> (n, D)``. Run in eval mode under ``torch.no_grad``; its mode and
+        ``requires_grad`` flags are left as found.
+    x : Tensor or ndarray, shape ``(n, C, T)``
+    y : Tensor or ndarray, shape ``(n,)``, int labels in ``[0, n_classes)``; every class needs at
+        least one sample.
+    n_classes : int
+        ``K``.
+    normalize : bool
+        Divide by the largest distance (when it is positive).
+    batch_size : int
+        Samples per forward pass (memory only; the result does not depend on it).
+
+    Returns
+    -------
+    ndarray, float64, shape ``(K, K)``: symmetric, zero diagonal, non-negative.
+    """
+    if not callable(getattr(model, "features", None)):
+        raise AttackError("latent_centroid_cost needs a model with a features(x) method (penultimate latents)")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise AttackError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
+    K = int(n_classes)
+    try:
+        device = next(model.parameters()).device
+    except StopIteration:
+        device = torch.device("cpu")
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
+    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long().reshape(-1)
+    if x.ndim != 3 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise AttackError(f"x must be (n, C, T) with one label per series, got x {tuple(x.shape)}, y {tuple(y.shape)}")
+    if x.shape[0] > MAX_SAMPLES * 10:
+        raise AttackError(f"at most {MAX_SAMPLES * 10} series, got {x.shape[0]}")
+    if ((y < 0) | (y >= K)).any():
+        raise AttackError(f"y must hold labels in [0, {K})")
+    counts = torch.bincount(y, minlength=K)
+    if (counts == 0).any():
+        missing = (counts == 0).nonzero().flatten().tolist()
+        raise AttackError(f"latent_centroid_cost needs samples of every class; none for class(es) {missing}")
+    sums = None
+    with guard_model(model), torch.no_grad():
+        for start in range(0, x.shape[0], int(batch_size)):
+            xb = x[start:start + batch_size].to(device)
+            z = model.features(xb).double().reshape(xb.shape[0], -1)
+            if sums is None:
+                sums = torch.zeros(K, z.shape[1], dtype=torch.float64, device=z.device)
+            sums.index_add_(0, y[start:start + batch_size].to(z.device), z)
+    centroids = sums / counts.to(sums.device, torch.float64).view(-1, 1)
+    diff = centroids[:, None, :] - centroids[None, :, :]
+    D = diff.pow(2).sum(-1).sqrt().cpu().numpy()
+    D = 0.5 * (D + D.T)
+    np.fill_diagonal(D, 0.0)
+    if normalize and D.max() > 0:
+        D = D / D.max()
+    return D
+
+
+def adversarial_confusion(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
+    """Confusion counts ``(K, K)``: entry ``(i, j)`` = number of class-``i`` samples predicted ``j``.
+
+    ``y_pred`` would be the model's predictions on the adversarial series.
+    """
+    yt = np.asarray(y_true.cpu() if isinstance(y_true, torch.Tensor) else y_true).astype(np.int64).reshape(-1)
+    yp = np.asarray(y_pred.cpu() if isinstance(y_pred, torch.Tensor) else y_pred).astype(np.int64).reshape(-1)
+    K = int(n_classes)
+    if yt.shape != yp.shape:
+        raise AttackError(f"y_true and y_pred differ in length ({yt.size} vs {yp.size})")
+    if ((yt < 0) | (yt >= K) | (yp < 0) | (yp >= K)).any():
+        raise AttackError(f"labels must be in [0, {K})")
+    M = np.zeros((K, K), dtype=np.int64)
+    np.add.at(M, (yt, yp), 1)
+    return M
+
+
+def weighted_robustness_score(confusion: Any, C: Any) -> float:
+    """Weighted robustness score ``S = sum_ij c_ij m_ij`` (Terzi et al., eq. 7).
+
+    Parameters
+    ----------
+    confusion : array-like, shape ``(K, K)``
+        Adversarial confusion matrix: entry ``(i, j)`` counts class-``i`` samples predicted ``j``
+        under attack (see :func:`adversarial_confusion`); row-normalised rates are accepted too.
+    C : array-like, shape ``(K, K)``
+        Label metric (checked by :func:`validate_cost`).
+
+    Returns
+    -------
+    float
+        ``S`` with ``m_ij`` the **row-normalised** confusion: ``m_ij`` = fraction of class-``i``
+        samples predicted ``j`` under attack (rows without samples contribute 0). Hence
+        ``0 <= S <= K * max(C)``; with the uniform metric ``1 - I``, ``S`` is the sum over classes of
+        the per-class adversarial error rate. Lower is better for the defender: errors between costly
+        (dissimilar) classes weigh more.
+    """
+    Cm = validate_cost(C)
+    M = np.asarray(confusion.cpu() if isinstance(confusion, torch.Tensor) else confusion, dtype=np.float64)
+    if M.shape != Cm.shape:
+        raise AttackError(f"confusion must have shape {Cm.shape} like the cost matrix, got {M.shape}")
+    if not np.isfinite(M).all() or (M < 0).any():
+        raise AttackError("confusion must hold finite non-negative counts or rates")
+    rows = M.sum(1, keepdims=True)
+    m = np.divide(M, rows, out=np.zeros_like(M), where=rows > 0)
+    return float((Cm * m).sum())

@@ -1,0 +1,328 @@
+"""``evaluate(model, attack, x, y)`` -> :class:`AttackReport`, and budget sweeps over eps.
+
+Definitions (per sample ``i``, perturbation ``d = x_adv - x``):
+
+* ``linf = max |d|``, ``l2 = ||d||_2`` over channels and time, in signal units;
+* ``snr_db = 10 log10(sum x^2 / sum d^2)`` (signal-to-perturbation power; ``inf`` when ``d = 0``);
+* clean / adversarial accuracy: fraction of all samples classified as ``y`` before / after;
+* success rate: among samples the model classified correctly before the attack, the fraction
+  that the attack moved (untargeted: any wrong class; targeted: the target class);
+* per-class precision as in the NSR paper, of clean and of adversarial predictions; summaries give
+  the macro average over all ``K`` classes, a class that is never predicted counting as 0
+  (:meth:`AttackReport.precision`).
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from tsviz._arrays import readonly
+from tsviz.attacks.base import Attack, AttackError, AttackResult
+
+__all__ = ["AttackReport", "evaluate", "with_eps", "sweep", "SweepResult"]
+
+
+def _confusion(y: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
+    return np.bincount(y * k + p, minlength=k * k).reshape(k, k)
+
+
+def _precision(conf: np.ndarray) -> np.ndarray:
+    col = conf.sum(0)
+    return np.where(col > 0, np.diag(conf) / np.maximum(col, 1), 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class AttackReport:
+    """Result of :func:`evaluate`. Arrays are numpy, read-only; ``n`` samples, ``K`` classes.
+
+    Attributes
+    ----------
+    attack, params : str, dict
+        Attack class name and hyperparameters.
+    class_names : tuple of str
+    y_true, clean_pred, adv_pred : ndarray (n,) int64
+    clean_probs, adv_probs : ndarray (n, K) float32
+    linf, l2, snr_db : ndarray (n,) float64
+        Perturbation size in signal units and signal-to-perturbation ratio in dB.
+    queries : ndarray (n,) int64
+    target : ndarray (n,) int64 or None
+    x_adv : ndarray (n, C, T) float32
+    history : dict of str -> ndarray
+    black_box : bool
+    """
+
+    attack: str
+    params: dict[str, Any]
+    class_names: tuple[str, ...]
+    y_true: np.ndarray
+    clean_pred: np.ndarray
+    adv_pred: np.ndarray
+    clean_probs: np.ndarray
+    adv_probs: np.ndarray
+    linf: np.ndarray
+    l2: np.ndarray
+    snr_db: np.ndarray
+    queries: np.ndarray
+    target: np.ndarray | None
+    x_adv: np.ndarray
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+    black_box: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("y_true", "clean_pred", "adv_pred", "clean_probs", "adv_probs", "linf", "l2", "snr_db",
+                     "queries", "target", "x_adv"):
+            object.__setattr__(self, name, readonly(getattr(self, name)))
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def clean_accuracy(self) -> float:
+        return float((self.clean_pred == self.y_true).mean())
+
+    @property
+    def adversarial_accuracy(self) -> float:
+        return float((self.adv_pred == self.y_true).mean())
+
+    @property
+    def success(self) -> np.ndarray:
+        """Per sample: the attack reached its goal (target class, or any wrong class)."""
+        return self.adv_pred == self.target if self.target is not None else self.adv_pred != self.y_true
+
+    @property
+    def success_rate(self) -> float:
+        """Among samples correctly classified before the attack, the fraction it moved."""
+        ok = self.clean_pred == self.y_true
+        return float(self.success[ok].mean()) if ok.any() else float("nan")
+
+    @property
+    def clean_confusion(self) -> np.ndarray:
+        return _confusion(self.y_true, self.clean_pred, self.n_classes)
+
+    @property
+    def confusion(self) -> np.ndarray:
+        """Adversarial confusion matrix ``(K, K)``: rows true class, columns prediction under attack."""
+        return _confusion(self.y_true, self.adv_pred, self.n_classes)
+
+    def precision(self, which: str = "adversarial") -> np.ndarray:
+        """Per-class precision ``(K,)`` of the clean or adversarial predictions (0 for never-predicted classes)."""
+        conf = self.confusion if which == "adversarial" else self.clean_confusion
+        return _precision(conf)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers: accuracies, success rate, perturbation sizes, queries, precision."""
+        finite = self.snr_db[np.isfinite(self.snr_db)]
+        return {
+            "attack": self.attack,
+            "n": int(self.y_true.size),
+            "targeted": self.target is not None,
+            "clean_accuracy": self.clean_accuracy,
+            "adversarial_accuracy": self.adversarial_accuracy,
+            "success_rate": self.success_rate,
+            "mean_linf": float(self.linf.mean()),
+            "max_linf": float(self.linf.max()),
+            "mean_l2": float(self.l2.mean()),
+            "median_snr_db": float(np.median(finite)) if finite.size else float("inf"),
+            "clean_precision": float(self.precision("clean").mean()),
+            "adversarial_precision": float(self.precision("adversarial").mean()),
+            "median_queries": float(np.median(self.queries)),
+            "mean_queries": float(self.queries.mean()),
+            "params": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v))
+                       for k, v in self.params.items()},
+        }
+
+    def samples_frame(self):
+        """One row per sample: labels, predictions, confidences, perturbation sizes, queries."""
+        import pandas as pd
+
+        names = np.asarray(self.class_names)
+        df = pd.DataFrame({
+            "index": np.arange(self.y_true.size), "true": names[self.y_true],
+            "clean_pred": names[self.clean_pred], "adv_pred": names[self.adv_pred],
+            "clean_conf": self.clean_probs.max(1), "adv_conf": self.adv_probs.max(1),
+            "success": self.success, "linf": self.linf, "l2": self.l2, "snr_db": self.snr_db,
+            "queries": self.queries,
+        })
+        if self.target is not None:
+            df.insert(2, "target", names[self.target])
+        return df
+
+    def per_class_frame(self):
+        """Per class: support, clean/adversarial recall and precision."""
+        import pandas as pd
+
+        cc, ac = self.clean_confusion, self.confusion
+        support = cc.sum(1)
+        return pd.DataFrame({
+            "class": self.class_names, "support": support,
+            "clean_recall": np.diag(cc) / np.maximum(support, 1), "adversarial_recall": np.diag(ac) / np.maximum(support, 1),
+            "clean_precision": self.precision("clean"), "adversarial_precision": self.precision("adversarial"),
+        })
+
+
+def _as_tensor(x, device) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):
+        return x.to(device=device, dtype=torch.float32)
+    arr = np.asarray(x, dtype=np.float32)
+    return torch.tensor(arr, device=device) if not arr.flags.writeable else torch.as_tensor(arr, device=device)
+
+
+def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class_names: Sequence[str] | None = None,
+             generator: torch.Generator | None = None, batch_size: int = 256,
+             progress: Callable[[float, str], None] | None = None) -> AttackReport:
+    """Attack ``x`` and measure what changed.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps ``(n, C, T)`` to logits ``(n, K)``; left unchanged.
+    attack : Attack
+        Any tsviz attack instance.
+    x : array or Tensor, shape ``(n, C, T)``
+        Series in signal units; moved to the model's device.
+    y : array or Tensor, shape ``(n,)``
+        True labels.
+    target : int or array (n,), optional
+        Target labels for a targeted attack.
+    class_names : sequence of str, optional
+        Default: ``model.card['class_names']`` or ``"0".."K-1"``.
+    generator : torch.Generator, optional
+        Randomness of the attack (same generator state -> same report).
+    batch_size : int
+        Samples attacked per call (bounds memory); progress is reported per batch.
+
+    Returns
+    -------
+    AttackReport
+    """
+    from tsviz.models.inference import model_device
+
+    if not isinstance(attack, Attack):
+        raise AttackError(f"attack must be a tsviz attack instance, got {type(attack).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
+    dev = model_device(model)
+    xt = _as_tensor(x, dev)
+    yt = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long().to(dev).reshape(-1)
+    n = xt.shape[0] if xt.ndim else 0
+    tt = None
+    if target is not None:
+        tt = torch.as_tensor(target).long().to(dev)
+        tt = tt.expand(n).clone() if tt.ndim == 0 else tt.reshape(-1)
+    results: list[AttackResult] = []
+    for start in range(0, max(n, 1), batch_size):
+        sl = slice(start, start + batch_size)
+        results.append(attack.run(model, xt[sl], yt[sl], target=None if tt is None else tt[sl], generator=generator))
+        if progress is not None:
+            progress(min(start + batch_size, n) / max(n, 1), f"{attack.name}: {min(start + batch_size, n)}/{n} series")
+    x_adv = torch.cat([r.x_adv for r in results])
+    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            clean_logits = torch.cat([model(xt[i:i + 1024]) for i in range(0, n, 1024)])
+            adv_logits = torch.cat([model(x_adv[i:i + 1024]) for i in range(0, n, 1024)])
+    finally:
+        for m, mode in modes:
+            m.training = mode
+        model.training = was_training
+    k = clean_logits.shape[1]
+    if class_names is None:
+        class_names = getattr(model, "card", {}).get("class_names") or [str(i) for i in range(k)]
+    if len(class_names) != k:
+        raise AttackError(f"class_names has {len(class_names)} entries but the model has {k} classes")
+    d = (x_adv - xt).reshape(n, -1).double()
+    sig = xt.reshape(n, -1).double().pow(2).sum(1)
+    noise = d.pow(2).sum(1)
+    snr = torch.where(noise > 0, 10 * torch.log10(sig.clamp_min(1e-30) / noise.clamp_min(1e-30)),
+                      torch.full_like(noise, float("inf")))
+    history: dict[str, np.ndarray] = {}
+    if len(results) == 1:
+        history = dict(results[0].history)
+    return AttackReport(
+        attack=type(attack).__name__, params=attack.params(), class_names=tuple(map(str, class_names)),
+        y_true=yt.cpu().numpy(), clean_pred=clean_logits.argmax(1).cpu().numpy(),
+        adv_pred=adv_logits.argmax(1).cpu().numpy(),
+        clean_probs=clean_logits.softmax(1).float().cpu().numpy(), adv_probs=adv_logits.softmax(1).float().cpu().numpy(),
+        linf=d.abs().amax(1).cpu().numpy(), l2=d.norm(dim=1).cpu().numpy(), snr_db=snr.cpu().numpy(),
+        queries=np.concatenate([r.queries for r in results]).astype(np.int64),
+        target=None if tt is None else tt.cpu().numpy(), x_adv=x_adv.float().cpu().numpy(),
+        history=history, black_box=attack.black_box,
+    )
+
+
+def with_eps(attack: Attack, eps: float) -> Attack:
+    """A copy of ``attack`` with budget ``eps``; step sizes (``alpha``) scale by the same factor,
+    so an attack tuned as "alpha = eps / 4" keeps that ratio (GenAttack's ``alpha`` is already a
+    fraction of eps and is left alone)."""
+    new = copy.copy(attack)
+    old = float(getattr(attack, "eps"))
+    new.eps = float(eps)
+    if hasattr(new, "alpha") and getattr(new, "alpha_is_absolute", True) and old > 0:
+        new.alpha = float(attack.alpha) * float(eps) / old
+    return new
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Accuracy / precision / success vs eps for several attacks (one row per attack and eps)."""
+
+    rows: tuple[dict[str, Any], ...]
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows))
+
+    def summary(self) -> dict[str, Any]:
+        return {"rows": list(self.rows)}
+
+
+def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequence[float], x, y, *,
+          class_names: Sequence[str] | None = None, seed: int = 0, batch_size: int = 256,
+          progress: Callable[[float, str], None] | None = None) -> SweepResult:
+    """Evaluate every attack at every budget (``eps = 0`` gives the clean point of each curve).
+
+    ``attacks`` maps a label to an attack instance whose ``eps`` is replaced via :func:`with_eps`.
+    Each (attack, eps) cell uses a fresh generator seeded with ``seed``.
+    """
+    eps_values = [float(e) for e in eps_values]
+    if not eps_values or any(e < 0 or not np.isfinite(e) for e in eps_values):
+        raise AttackError(f"eps_values must be a non-empty list of finite numbers >= 0, got {eps_values}")
+    if not attacks:
+        raise AttackError("sweep needs at least one attack")
+    rows = []
+    total = len(attacks) * len(eps_values)
+    done = 0
+    for label, attack in attacks.items():
+        for eps in eps_values:
+            if eps == 0:
+                report = None
+                from tsviz.models.inference import predict
+
+                yy = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
+                pred = predict(model, x)
+                k = len(class_names) if class_names else int(max(pred.max(), yy.max()) + 1)
+                conf = _confusion(yy, pred, k)
+                rows.append({"attack": label, "eps": 0.0, "adversarial_accuracy": float((pred == yy).mean()),
+                             "adversarial_precision": float(_precision(conf).mean()), "success_rate": 0.0,
+                             "mean_linf": 0.0, "mean_l2": 0.0, "median_queries": 0.0})
+            else:
+                gen = torch.Generator().manual_seed(seed)
+                report = evaluate(model, with_eps(attack, eps), x, y, class_names=class_names, generator=gen,
+                                  batch_size=batch_size)
+                s = report.summary()
+                rows.append({"attack": label, "eps": eps, **{k: s[k] for k in (
+                    "adversarial_accuracy", "adversarial_precision", "success_rate", "mean_linf", "mean_l2",
+                    "median_queries")}})
+            done += 1
+            if progress is not None:
+                progress(done / total, f"{label} at eps={eps:g}")
+    return SweepResult(tuple(rows))

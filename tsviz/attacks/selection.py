@@ -1,0 +1,58 @@
+"""Choosing which series to attack: random, by class, misclassified, or given indices."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tsviz.attacks.base import MAX_SAMPLES, AttackError
+
+__all__ = ["select_samples", "SELECTION_MODES"]
+
+SELECTION_MODES = ("random", "class", "correct", "misclassified", "indices")
+
+
+def select_samples(y: np.ndarray, *, mode: str = "random", n: int = 100, seed: int = 0,
+                   class_index: int | None = None, predictions: np.ndarray | None = None,
+                   indices: Sequence[int] | None = None) -> np.ndarray:
+    """Indices (sorted, int64) of the series to attack.
+
+    Parameters
+    ----------
+    y : ndarray (N,)
+        True labels of the split.
+    mode : str
+        ``"random"`` (a seeded stratified-by-chance sample), ``"class"`` (only ``class_index``),
+        ``"correct"`` / ``"misclassified"`` (by ``predictions``), ``"indices"`` (exactly ``indices``).
+    n : int
+        At most this many (1..:data:`MAX_SAMPLES`); fewer when fewer qualify.
+    seed : int
+        Seed of the subsample.
+    """
+    y = np.asarray(y)
+    if mode not in SELECTION_MODES:
+        raise AttackError(f"mode must be one of {SELECTION_MODES}, got {mode!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
+        raise AttackError(f"n must be an integer in [1, {MAX_SAMPLES}], got {n!r}")
+    if mode == "indices":
+        if indices is None or len(indices) == 0:
+            raise AttackError("mode 'indices' needs a non-empty list of indices")
+        idx = np.asarray(indices, dtype=np.int64)
+        bad = (idx < 0) | (idx >= y.size)
+        if bad.any():
+            raise AttackError(f"index {int(idx[bad][0])} is outside [0, {y.size})")
+        return np.unique(idx)[:n]
+    pool = np.arange(y.size)
+    if mode == "class":
+        if class_index is None:
+            raise AttackError("mode 'class' needs class_index")
+        pool = pool[y == class_index]
+    elif mode in ("correct", "misclassified"):
+        if predictions is None:
+            raise AttackError(f"mode {mode!r} needs the model's predictions")
+        ok = np.asarray(predictions) == y
+        pool = pool[ok if mode == "correct" else ~ok]
+    if pool.size == 0:
+        raise AttackError(f"no series qualify for mode {mode!r}")
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(pool, size=min(n, pool.size), replace=False)).astype(np.int64)
