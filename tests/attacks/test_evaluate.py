@@ -77,6 +77,10 @@ def test_with_eps_scales_alpha():
 
     g = with_eps(GenAttack(eps=0.1, alpha=0.15), 0.2)
     assert g.alpha == 0.15  # a fraction of eps, left alone
+    from tsviz.attacks import SPSA
+
+    sp = with_eps(SPSA(eps=0.1, delta=0.01, lr=0.02), 0.2)
+    assert sp.delta == pytest.approx(0.02) and sp.lr == pytest.approx(0.04)
 
 
 def test_sweep_rows():

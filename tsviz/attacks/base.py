@@ -31,7 +31,8 @@ import torch.nn.functional as F
 __all__ = [
     "Attack", "AttackResult", "AttackError", "guard_model", "check_inputs", "resolve_target",
     "input_gradient", "project_linf", "project_l2", "apply_bounds", "bounds_tensors", "per_sample_norm",
-    "check_positive", "check_int", "margin_success", "MAX_STEPS", "MAX_QUERIES", "MAX_RESTARTS", "MAX_POPULATION", "MAX_SAMPLES",
+    "check_positive", "check_int", "check_bool", "margin_success", "resolve_generator", "query_log_probs",
+    "QUERY_BATCH", "MAX_STEPS", "MAX_QUERIES", "MAX_RESTARTS", "MAX_POPULATION", "MAX_SAMPLES",
 ]
 
 #: Documented caps on user-settable costs.
@@ -75,6 +76,37 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False, upper: fl
         rng = f"{'>= 0' if allow_zero else '> 0'}" + (f" and <= {upper:g}" if upper is not None else "")
         raise AttackError(f"{name} must be a finite number {rng}, got {value!r}")
     return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise AttackError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def resolve_generator(generator: torch.Generator | None) -> torch.Generator:
+    """``generator``, or a fresh CPU generator seeded 0 when it is ``None`` (so runs are deterministic)."""
+    if generator is None:
+        return torch.Generator().manual_seed(0)
+    if not isinstance(generator, torch.Generator):
+        raise AttackError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    return generator
+
+
+#: Rows per forward pass when a black-box attack queries the model.
+QUERY_BATCH = 1024
+
+
+def query_log_probs(model: torch.nn.Module, xs: torch.Tensor) -> torch.Tensor:
+    """Log class probabilities ``log softmax(model(xs))`` ``(m, K)`` for ``xs`` ``(m, C, T)``.
+
+    The only way the black-box attacks touch the model: forward passes under ``torch.no_grad`` in
+    chunks of :data:`QUERY_BATCH` rows; the log is taken stably (``log_softmax``), the log of the
+    probabilities a score oracle returns. Every row is one query.
+    """
+    with torch.no_grad():
+        out = [torch.log_softmax(model(xs[i:i + QUERY_BATCH]), dim=1) for i in range(0, xs.shape[0], QUERY_BATCH)]
+    return torch.cat(out) if len(out) != 1 else out[0]
 
 
 def check_int(name: str, value: Any, lo: int, hi: int) -> int:
@@ -223,6 +255,8 @@ class Attack:
     name: str = "attack"
     norm: str = "inf"
     black_box: bool = False
+    #: hyperparameters in signal units that scale with ``eps`` in budget sweeps (see ``with_eps``)
+    eps_scaled: tuple[str, ...] = ()
     eps: float
 
     def validate(self) -> None:  # pragma: no cover - overridden
@@ -240,7 +274,7 @@ class Attack:
         self.validate()
         with guard_model(model):
             x, y = check_inputs(model, x, y)
-            with torch.no_grad():
+            with torch.no_grad():  # one forward pass to learn K; not counted in any sample's queries
                 k = int(model(x[:1]).shape[1])
             if ((y < 0) | (y >= k)).any():
                 raise AttackError(f"y must hold labels in [0, {k})")

@@ -45,6 +45,7 @@ class BIM(Attack):
     """
 
     name = "bim"
+    eps_scaled = ("alpha",)
     norm = "inf"
     black_box = False
 

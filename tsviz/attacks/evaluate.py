@@ -259,14 +259,16 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
 
 
 def with_eps(attack: Attack, eps: float) -> Attack:
-    """A copy of ``attack`` with budget ``eps``; step sizes (``alpha``) scale by the same factor,
-    so an attack tuned as "alpha = eps / 4" keeps that ratio (GenAttack's ``alpha`` is already a
-    fraction of eps and is left alone)."""
+    """A copy of ``attack`` with budget ``eps``. Its absolute step sizes (the names in the class's
+    ``eps_scaled`` tuple: ``alpha`` for BIM/PGD/WPGD, ``delta`` and ``lr`` for SPSA; none for
+    GenAttack, whose ``alpha`` is already a fraction of eps) scale by the same factor, so an attack
+    tuned as "alpha = eps / 4" keeps that ratio."""
     new = copy.copy(attack)
     old = float(getattr(attack, "eps"))
     new.eps = float(eps)
-    if hasattr(new, "alpha") and getattr(new, "alpha_is_absolute", True) and old > 0:
-        new.alpha = float(attack.alpha) * float(eps) / old
+    if old > 0:
+        for name in type(attack).eps_scaled:
+            setattr(new, name, float(getattr(attack, name)) * float(eps) / old)
     return new
 
 

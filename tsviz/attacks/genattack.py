@@ -172,7 +172,8 @@ class GenAttack(Attack):
     * Queries per sample: 1 (clean check), ``N`` for generation 0, ``N - elitism`` per later
       generation; at most ``1 + N + (generations - 1) * (N - elitism)``. Samples already successful
       on ``x`` spend 1 and return ``x``.
-    * ``x_adv``: the fittest successful member; for unsuccessful samples the fittest member ever seen.
+    * ``x_adv``: the fittest successful member; for unsuccessful samples the fittest member ever seen
+      (``x`` itself when the budget allowed no generation).
     * ``history`` (one row per generation run, columns = samples; NaN once a sample has stopped):
       ``"best_fitness"`` best fitness so far, ``"rho"``/``"alpha"`` the values used to breed the next
       generation, ``"plateaus"`` the plateau count; ``"queries"`` cumulative queries (carried forward).
@@ -185,7 +186,6 @@ class GenAttack(Attack):
     norm = "inf"
     black_box = True
     #: ``alpha`` is a fraction of ``eps`` (``tsviz.attacks.with_eps`` must not rescale it).
-    alpha_is_absolute = False
 
     def __init__(self, eps: float, population: int = 6, generations: int = 1000, rho: float = 0.1,
                  alpha: float = 0.15, temperature: float = 0.1, elitism: int = 1, dim_reduction: float | int = 1.0,

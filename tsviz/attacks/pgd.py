@@ -18,6 +18,8 @@ from tsviz.attacks.base import (
     MAX_RESTARTS, MAX_STEPS, Attack, AttackError, AttackResult, apply_bounds, check_int, check_positive,
     input_gradient, margin_success, per_sample_norm, project_l2, project_linf,
 )
+from tsviz.attacks.base import check_bool as _check_bool
+from tsviz.attacks.base import resolve_generator as _resolve_generator
 
 __all__ = ["PGD", "NORMS"]
 
@@ -34,10 +36,6 @@ def _check_norm(norm: object) -> str:
     return norm
 
 
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise AttackError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _ce_objective(y: torch.Tensor, target: torch.Tensor | None) -> tuple[LossFn, float]:
@@ -51,13 +49,6 @@ def _ce_objective(y: torch.Tensor, target: torch.Tensor | None) -> tuple[LossFn,
     return (lambda logits: F.cross_entropy(logits, target, reduction="none")), -1.0
 
 
-def _resolve_generator(generator: torch.Generator | None) -> torch.Generator:
-    """``generator``, or a fresh CPU generator seeded 0 when it is ``None`` (deterministic)."""
-    if generator is None:
-        return torch.Generator().manual_seed(0)
-    if not isinstance(generator, torch.Generator):
-        raise AttackError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
 
 
 def _draw(gen: torch.Generator, shape: torch.Size, like: torch.Tensor, *, normal: bool = False) -> torch.Tensor:
@@ -182,6 +173,7 @@ class PGD(Attack):
     """
 
     name = "pgd"
+    eps_scaled = ("alpha",)
     norm = "inf"
     black_box = False
 

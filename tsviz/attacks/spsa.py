@@ -17,13 +17,14 @@ import torch
 
 from tsviz.attacks.base import (
     MAX_POPULATION, MAX_QUERIES, MAX_STEPS, Attack, AttackError, AttackResult, apply_bounds, check_int,
-    check_positive, per_sample_norm, project_l2, project_linf,
+    QUERY_BATCH, check_positive, per_sample_norm, project_l2, project_linf,
 )
+from tsviz.attacks.base import check_bool as _check_bool
+from tsviz.attacks.base import query_log_probs as _query
+from tsviz.attacks.base import resolve_generator as _resolve_generator
 
 __all__ = ["SPSA", "QUERY_BATCH"]
 
-#: Rows per forward pass when querying the model (bounds activation memory; results do not depend on it).
-QUERY_BATCH = 1024
 #: Largest number of elements of a probe tensor built at once (directions are processed in chunks).
 PROBE_ELEMENTS = 1 << 23
 #: Adam constants (Kingma & Ba 2015), as in Uesato et al.'s implementation.
@@ -33,16 +34,6 @@ NORMS = ("inf", "l2")
 
 
 # --------------------------------------------------------------------------- shared black-box helpers
-def _query(model: torch.nn.Module, xs: torch.Tensor) -> torch.Tensor:
-    """Log class probabilities ``log softmax(model(xs))`` ``(m, K)`` for ``xs`` ``(m, C, T)``.
-
-    The only way the black-box attacks touch the model: forward passes under ``torch.no_grad`` in
-    chunks of :data:`QUERY_BATCH` rows. The log is taken stably (``log_softmax``), which is the log of
-    the softmax probabilities a score oracle returns. Every row is one query.
-    """
-    with torch.no_grad():
-        out = [torch.log_softmax(model(xs[i:i + QUERY_BATCH]), dim=1) for i in range(0, xs.shape[0], QUERY_BATCH)]
-    return torch.cat(out) if len(out) != 1 else out[0]
 
 
 def _label_and_rest(logp: torch.Tensor, label: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,13 +64,6 @@ def _success(logp: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None) -
     return pred == target if target is not None else pred != y
 
 
-def _resolve_generator(generator: torch.Generator | None) -> torch.Generator:
-    """``generator``, or a fresh CPU ``torch.Generator`` seeded 0 when it is ``None`` (deterministic)."""
-    if generator is None:
-        return torch.Generator().manual_seed(0)
-    if not isinstance(generator, torch.Generator):
-        raise AttackError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
 
 
 def _uniform(gen: torch.Generator, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
@@ -87,10 +71,6 @@ def _uniform(gen: torch.Generator, shape: tuple[int, ...], like: torch.Tensor) -
     return torch.rand(shape, generator=gen, device=gen.device, dtype=like.dtype).to(like.device)
 
 
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise AttackError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_max_queries(value: object) -> int:
@@ -164,6 +144,7 @@ class SPSA(Attack):
     """
 
     name = "spsa"
+    eps_scaled = ("delta", "lr")
     norm = "inf"
     black_box = True
 

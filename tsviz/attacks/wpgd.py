@@ -108,6 +108,7 @@ class WPGD(Attack):
     """
 
     name = "wpgd"
+    eps_scaled = ("alpha",)
     norm = "inf"
     black_box = False
 
