@@ -54,6 +54,12 @@ def test_home_defaults():
     assert at.session_state[state.MODEL_PATH].endswith("synthetic-ecg--resnet--standard")
     assert at.sidebar.selectbox(key="sb_model").value == at.session_state[state.MODEL_PATH]
     assert any("tsviz" in t.value for t in at.title)
+    # what the selectbox's on_change hands over (AppTest cannot drive a selectbox whose
+    # format_func relabels its options)
+    at.session_state["sb_model_requested"] = at.session_state[state.MODEL_PATH].replace("resnet", "inceptiontime")
+    at.run()
+    _no_errors(at)
+    assert at.session_state[state.MODEL_PATH].endswith("synthetic-ecg--inceptiontime--standard")
 
 
 def test_data_page_renders_all_tabs():
@@ -169,3 +175,48 @@ def test_attack_page_black_box_and_sweep():
     at.button(key="sweep_go").click().run()
     _no_errors(at)
     assert at.session_state[state.ATTACK_RESULT]["sweep"].to_frame().shape[0] == 5
+
+
+def _csv(rows):
+    return "\n".join(",".join(str(v) for v in r) for r in rows).encode()
+
+
+def test_upload_bad_csv_keeps_dataset_then_good_csv_loads():
+    at = _app("pages/1_Data.py").run()
+    at.sidebar.radio(key="sb_ds_source").set_value("Upload").run()
+    ragged = _csv([[0.1, 0.2, 0.3, 0], [0.1, 0.2, 1], [0.3, 0.1, 0.2, 1]])
+    at.sidebar.get("file_uploader")[0].set_value(("bad.csv", ragged, "text/csv")).run()
+    at.sidebar.button(key="sb_ds_upload_load").click().run()
+    assert not at.exception
+    assert any("bad.csv" in e.value and "row" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state[state.DATASET_SPEC] == "synthetic-ecg"
+    rng = np.random.default_rng(0)
+    good = _csv([[*np.round(rng.normal(size=20) + (i % 2), 3), i % 2] for i in range(40)])
+    at.sidebar.get("file_uploader")[0].set_value(("good.csv", good, "text/csv")).run()
+    at.sidebar.button(key="sb_ds_upload_load").click().run()
+    _no_errors(at)
+    assert at.session_state[state.DATASET_SPEC].startswith("csv:") and at.session_state[state.DATASET_SPEC].endswith("good.csv")
+    assert at.session_state[state.MODEL_PATH] is None  # no zoo model fits 20 samples x 2 classes
+
+
+def test_upload_checkpoint_is_added_and_selected(tmp_path):
+    from tsviz.models import build, save
+    from tsviz.models.checkpoint import checkpoint_paths
+
+    m = build("mlp", 1, 5, 187, seed=3)
+    save(m, tmp_path / "mine", {"dataset": "synthetic-ecg", "recipe": "standard"})
+    w, c = checkpoint_paths(tmp_path / "mine")
+    at = _app("pages/2_Model.py").run()
+    up = [u for u in at.sidebar.get("file_uploader") if "safetensors" in u.label][0]
+    up.set_value([("mine.safetensors", w.read_bytes(), "application/octet-stream"),
+                  ("mine.json", c.read_bytes(), "application/json")]).run()
+    at.sidebar.button(key="sb_model_add").click().run()
+    _no_errors(at)
+    assert at.session_state[state.MODEL_PATH].endswith("uploaded/mine")
+    # a corrupt checkpoint is rejected with a message, selection kept
+    up = [u for u in at.sidebar.get("file_uploader") if "safetensors" in u.label][0]
+    up.set_value([("bad.safetensors", b"nope", "application/octet-stream"), ("bad.json", c.read_bytes(), "application/json")]).run()
+    at.sidebar.button(key="sb_model_add").click().run()
+    assert not at.exception
+    assert any("Checkpoint rejected" in e.value for e in at.error)
+    assert at.session_state[state.MODEL_PATH].endswith("uploaded/mine")

@@ -209,7 +209,7 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
         raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
     dev = model_device(model)
     xt = _as_tensor(x, dev)
-    yt = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long().to(dev).reshape(-1)
+    yt = (y if isinstance(y, torch.Tensor) else torch.tensor(np.asarray(y))).long().to(dev).reshape(-1)
     n = xt.shape[0] if xt.ndim else 0
     tt = None
     if target is not None:

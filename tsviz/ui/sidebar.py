@@ -103,24 +103,31 @@ def _model_section(ds) -> None:
     if current not in paths:
         # The dataset changed or the model vanished: fall back to the best compatible model.
         ss[state.MODEL_PATH] = current = paths[0] if paths else None
+    requested = ss.pop("sb_model_requested", None)
+    if requested is not None and requested != current and requested in paths:
+        try:
+            get_model(requested, ss[state.DEVICE])
+        except Exception as exc:  # noqa: BLE001
+            show_error(exc, "Could not load that model; keeping the previous one")
+        else:
+            ss[state.MODEL_PATH] = current = requested
     if not choices:
         st.info("No model fits this dataset yet: train one on the **Model** page.")
     else:
         labels = {c["path"]: c["label"] for c in choices}
-        choice = st.selectbox("Checkpoint", paths, index=paths.index(current), format_func=labels.get,
-                              key="sb_model")
-        if choice != current:
-            try:
-                get_model(choice, ss[state.DEVICE])
-            except Exception as exc:  # noqa: BLE001
-                show_error(exc, "Could not load that model; keeping the previous one")
-            else:
-                ss[state.MODEL_PATH] = choice
+        # The canonical selection drives the widget (it may have been set by training or an upload);
+        # a user's pick comes back through on_change and is loaded on the next run.
+        ss["sb_model"] = current
+        st.selectbox("Checkpoint", paths, format_func=labels.get, key="sb_model", on_change=_on_model_pick)
     with st.expander("Upload a checkpoint"):
         files = st.file_uploader("model.safetensors + model.json", type=["safetensors", "json"],
                                  accept_multiple_files=True, key="sb_model_upload", max_upload_size=state.MAX_UPLOAD_MB)
         if st.button("Add model", key="sb_model_add", disabled=not files):
             _add_uploaded_model(list(files), ds)
+
+
+def _on_model_pick() -> None:
+    st.session_state["sb_model_requested"] = st.session_state["sb_model"]
 
 
 def _add_uploaded_model(files: list[Any], ds) -> None:
