@@ -141,7 +141,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=256, help="beats for the PGD throughput phase")
     ap.add_argument("--n-blackbox", type=int, default=50)
-    ap.add_argument("--eps", type=float, default=0.1, help="budget in mV")
+    ap.add_argument("--eps", type=float, default=0.1, help="PGD budget in mV")
+    ap.add_argument("--eps-blackbox", type=float, default=0.05,
+                    help="black-box budget in mV (at 0.1 mV random noise alone already fools the model often)")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -167,7 +169,8 @@ def main(argv=None) -> int:
         pgd["torchattacks"] = "not installed (pip install --no-deps torchattacks==3.5.1)"
     result["pgd20"] = {"n": args.n, "eps_mv": args.eps, "steps": args.steps, **pgd}
     if not args.skip_blackbox:
-        bb = {w: _in_subprocess(phase_blackbox, w, args.n_blackbox, args.device, args.eps) for w in ("genattack", "spsa")}
+        bb = {w: _in_subprocess(phase_blackbox, w, args.n_blackbox, args.device, args.eps_blackbox)
+              for w in ("genattack", "spsa")}
         g, s = bb["genattack"], bb["spsa"]
         if g["median_queries_to_success"] and s["median_queries_to_success"]:
             bb["ratio_median_queries_genattack_over_spsa"] = g["median_queries_to_success"] / s["median_queries_to_success"]
