@@ -33,7 +33,8 @@ st.markdown(
     "2. **Choose a model**: pretrained checkpoints that fit the data are listed; or train one on the "
     "**Model** page (a minute on a laptop CPU).\n"
     "3. **Explore**: the **Data** page shows the classes, their spectra and structure; the **Model** page "
-    "shows accuracy, the confusion matrix and the model's latent space."
+    "shows accuracy, the confusion matrix and the model's latent space; the **Attack** page shows how "
+    "little it takes to change the model's mind."
 )
 
 st.subheader("Pages")
@@ -44,6 +45,9 @@ cards = [
     ("pages/2_Model.py", "Model", ":material/neurology:",
      "Test accuracy, per-class precision/recall/F1, confusion matrix, PCA and t-SNE of the latent space with "
      "errors marked, prediction entropy, the model card; train a new model with live curves."),
+    ("pages/3_Attack.py", "Attack", ":material/bolt:",
+     "FGSM, BIM, PGD, Wasserstein-PGD, SPSA and GenAttack in signal units: clean vs adversarial, spectra, "
+     "latent shifts, adversarial confusion, accuracy-vs-budget curves; export the adversarial examples."),
 ]
 cols = st.columns(len(cards))
 for col, (path, title, icon, text) in zip(cols, cards):
@@ -51,5 +55,5 @@ for col, (path, title, icon, text) in zip(cols, cards):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.write(text)
 
-st.caption("Attack, Augment, Explain, Certify and Review pages are on the roadmap (see the issues); "
+st.caption("Augment, Explain, Certify and Review pages are on the roadmap (see the issues); "
            "the library and the command line (`python -m tsviz --help`) grow with them.")
