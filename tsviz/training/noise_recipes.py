@@ -1,0 +1,309 @@
+"""Noise-augmented training recipes: Gaussian noise and Gaussian noise under random masks.
+
+Two recipes, registered by name with :func:`tsviz.training.register_recipe`:
+
+``"gaussian"`` -- :class:`GaussianNoise`
+    Cross-entropy on ``x + sigma * N(0, I)``: the base-classifier training of randomized
+    smoothing (Cohen, Rosenfeld & Kolter, "Certified Adversarial Robustness via Randomized
+    Smoothing", ICML 2019, section 3.3 / appendix).
+
+``"masked_gaussian"`` -- :class:`MaskedGaussianNoise`
+    Algorithm 1 ("Training Base Model f with Noise Under Mask") of "Certified Robustness for
+    Time Series Classification with Efficient Self-Ensemble" (CIKM '24): every step, each
+    series gets a fresh random mask ``M`` over its time steps and the loss is
+    ``L(f(M ⊙ N(x, sigma^2 I)), y)``, i.e. noise is added first and the mask is applied to the
+    *noisy* series; masked steps are set to 0 (section 5.3: "otherwise, it is set to 0").
+
+Zoo names (``"gaussian-<sigma>"``, ``"masked_gaussian-<sigma>-<kind>[-<keep>]"``) are parsed by
+:func:`parse_recipe_name` and produced by :func:`format_recipe_name`.
+
+Mask definitions (section 5.3 of the paper; ``p`` is the keep ratio ``keep``, ``T`` the length)
+-------------------------------------------------------------------------------------------
+binomial (``M_B``)
+    Each time step is kept independently with probability ``p``, otherwise set to 0.
+continuous (``M_C``)
+    Exactly ``L = max(1, round(p * T))`` steps are kept, as several contiguous kept segments
+    ("mask-lets") whose lengths sum to ``L``; each mask-let is at most ``S = max(1, L // 2)``
+    long ("maximum mask segment length ... half of p times the sequence length"). Our reading:
+    the "masking length" of section 5.3 is the *kept* length, because ``p`` is called the keep
+    ratio throughout (fig. 6: "a high keep ratio (masking to 1) ... is very close to no
+    masking"). Mask-let lengths are drawn uniform in ``[1, S]`` until they reach ``L`` (the last
+    one truncated); the ``T - L`` dropped steps are spread at random into the gaps before,
+    between and after them, interior gaps at least one step wide whenever ``T - L`` allows, so
+    mask-lets stay separate. ``p = 1`` keeps everything.
+
+One mask per training series per step (Algorithm 1 draws one mask per series per epoch; with
+mini-batches every series is seen once per epoch, so a fresh mask per series per batch is the
+same thing). The mask covers time steps and is shared by all channels of a series. All draws are
+batched tensor operations with the ``generator`` given to ``loss`` (drawn on the generator's
+device and moved to ``x``'s device when they differ).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from tsviz.training.recipes import RECIPES, register_recipe
+
+__all__ = ["GaussianNoise", "MaskedGaussianNoise", "MASK_KINDS", "binomial_mask", "continuous_mask",
+           "parse_recipe_name", "format_recipe_name"]
+
+#: Mask kinds of :class:`MaskedGaussianNoise`.
+MASK_KINDS = ("binomial", "continuous")
+
+
+# --------------------------------------------------------------------------- validation
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_sigma(sigma: Any) -> float:
+    if not _is_number(sigma) or not math.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
+    return float(sigma)
+
+
+def _check_keep(keep: Any) -> float:
+    if not _is_number(keep) or not 0.0 < keep <= 1.0:
+        raise ValueError(f"keep must be a number in (0, 1], got {keep!r}")
+    return float(keep)
+
+
+def _check_kind(kind: Any) -> str:
+    if kind not in MASK_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(MASK_KINDS)}, got {kind!r}")
+    return kind
+
+
+# --------------------------------------------------------------------------- random draws
+
+def _gen_device(generator: torch.Generator | None, device: torch.device) -> torch.device:
+    return device if generator is None else torch.device(generator.device)
+
+
+def _randn(shape, generator, device) -> torch.Tensor:
+    d = _gen_device(generator, device)
+    return torch.randn(shape, generator=generator, device=d).to(device)
+
+
+def _rand(shape, generator, device) -> torch.Tensor:
+    d = _gen_device(generator, device)
+    return torch.rand(shape, generator=generator, device=d).to(device)
+
+
+def _randint(low: int, high: int, shape, generator, device) -> torch.Tensor:
+    d = _gen_device(generator, device)
+    return torch.randint(low, high, shape, generator=generator, device=d).to(device)
+
+
+def binomial_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+                  device: str | torch.device = "cpu") -> torch.Tensor:
+    """Binomial masks ``M_B``: each step kept independently with probability ``keep``.
+
+    Returns
+    -------
+    Tensor, bool, shape ``(b, T)`` on ``device``; True = kept.
+    """
+    keep = _check_keep(keep)
+    return _rand((b, T), generator, torch.device(device)) < keep
+
+
+def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+                    device: str | torch.device = "cpu") -> torch.Tensor:
+    """Continuous masks ``M_C``: ``round(keep * T)`` kept steps in contiguous mask-lets.
+
+    Mask-let lengths are uniform in ``[1, S]`` with ``S = max(1, L // 2)``, ``L = max(1,
+    round(keep * T))``, drawn until they sum to ``L`` (last one truncated); the ``T - L`` dropped
+    steps are split at random into the gaps around them, interior gaps at least 1 when possible.
+    See the module docstring for the reading of section 5.3.
+
+    Returns
+    -------
+    Tensor, bool, shape ``(b, T)`` on ``device``; True = kept; every row keeps exactly ``L`` steps.
+    """
+    keep = _check_keep(keep)
+    dev = torch.device(device)
+    L = min(T, max(1, round(keep * T)))
+    S = max(1, L // 2)
+    G = T - L
+    if G == 0:
+        return torch.ones(b, T, dtype=torch.bool, device=dev)
+    K = L  # at most L mask-lets (each at least 1 long)
+    lengths = _randint(1, S + 1, (b, K), generator, dev)
+    ends = lengths.cumsum(1).clamp(max=L)
+    lengths = torch.diff(ends, dim=1, prepend=torch.zeros(b, 1, dtype=ends.dtype, device=dev))
+    active = lengths > 0                                  # (b, K): the first k are active
+    k = active.sum(1, keepdim=True)                       # (b, 1), >= 1
+    # interior gaps get one mandatory step when there are enough dropped steps
+    sep = (G >= k - 1).long()                             # (b, 1)
+    free = G - sep * (k - 1)                              # dropped steps placed at random
+    # k random cut points in [0, free] (stars and bars); inactive slots sit at `free`
+    cuts = (_rand((b, K), generator, dev) * (free + 1).to(torch.float32)).floor().long()
+    cuts = torch.minimum(cuts, free)
+    cuts = torch.where(active, cuts, free).sort(1).values
+    gaps = torch.diff(cuts, dim=1, prepend=torch.zeros(b, 1, dtype=cuts.dtype, device=dev))  # gap before slot j
+    idx = torch.arange(K, device=dev).unsqueeze(0)
+    gaps = gaps + sep * (idx > 0).long() * active.long()
+    starts = gaps.cumsum(1) + (ends - lengths)            # gaps so far + kept steps so far
+    stops = starts + lengths
+    # difference array: +1 at every start, -1 at every stop, for active mask-lets only
+    delta = torch.zeros(b, T + 1, dtype=torch.long, device=dev)
+    one = active.long()
+    delta.scatter_add_(1, starts.clamp(max=T), one)
+    delta.scatter_add_(1, stops.clamp(max=T), -one)
+    return delta[:, :T].cumsum(1) > 0
+
+
+_MASKS = {"binomial": binomial_mask, "continuous": continuous_mask}
+
+
+# --------------------------------------------------------------------------- recipes
+
+class GaussianNoise:
+    """Cross-entropy on Gaussian-noised inputs (the ``"gaussian"`` recipe).
+
+    ``loss = CE(f(x + sigma * eps), y)``, ``eps ~ N(0, I)`` of ``x``'s shape ``(b, C, T)``, drawn
+    fresh every call with ``generator``: the base-classifier training of randomized smoothing
+    (Cohen et al., ICML 2019).
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation in signal units (> 0); use the certification ``sigma``.
+    """
+
+    name = "gaussian"
+
+    def __init__(self, sigma: float) -> None:
+        self.sigma = sigma
+
+    def loss(self, model, x, y, *, generator=None):
+        sigma = _check_sigma(self.sigma)
+        noise = _randn(x.shape, generator, x.device).to(x.dtype)
+        return F.cross_entropy(model(x + sigma * noise), y)
+
+
+class MaskedGaussianNoise:
+    """Algorithm 1 of the self-ensemble paper (the ``"masked_gaussian"`` recipe).
+
+    ``loss = CE(f(M ⊙ (x + sigma * eps)), y)`` with ``eps ~ N(0, I)`` of shape ``(b, C, T)`` and
+    one random mask ``M`` of shape ``(b, 1, T)`` per series (shared over channels); masked
+    steps are 0 (section 5.3). Masks are defined in the module docstring.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation in signal units (> 0).
+    keep : float
+        Keep ratio ``p`` in (0, 1] (default 0.9, the paper's default).
+    kind : {"binomial", "continuous"}
+        Mask family ``M_B`` or ``M_C``.
+    """
+
+    name = "masked_gaussian"
+
+    def __init__(self, sigma: float, keep: float = 0.9, kind: str = "binomial") -> None:
+        self.sigma = sigma
+        self.keep = keep
+        self.kind = kind
+
+    def masked_input(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``M ⊙ (x + sigma * eps)`` for a batch ``x`` ``(b, C, T)``; same shape and dtype."""
+        sigma = _check_sigma(self.sigma)
+        keep = _check_keep(self.keep)
+        kind = _check_kind(self.kind)
+        b, _, T = x.shape
+        noise = _randn(x.shape, generator, x.device).to(x.dtype)
+        mask = _MASKS[kind](b, T, keep, generator=generator, device=x.device)
+        return (x + sigma * noise) * mask.unsqueeze(1).to(x.dtype)
+
+    def loss(self, model, x, y, *, generator=None):
+        return F.cross_entropy(model(self.masked_input(x, generator=generator)), y)
+
+
+register_recipe(GaussianNoise.name, GaussianNoise)
+register_recipe(MaskedGaussianNoise.name, MaskedGaussianNoise)
+
+
+# --------------------------------------------------------------------------- zoo names
+
+_NAME_HELP = ('expected "gaussian-<sigma>" or "masked_gaussian-<sigma>-<binomial|continuous>[-<keep>]" '
+              '(e.g. "gaussian-0.25", "masked_gaussian-0.25-binomial")')
+
+
+def _parse_float(field: str, what: str, name: str) -> float:
+    try:
+        v = float(field)
+    except ValueError:
+        raise ValueError(f"recipe name {name!r}: {what} {field!r} is not a number; {_NAME_HELP}") from None
+    return v
+
+
+def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
+    """Split a zoo recipe name into ``(recipe, hparams)`` for :func:`get_recipe`.
+
+    ``"gaussian-0.25"`` -> ``("gaussian", {"sigma": 0.25})``;
+    ``"masked_gaussian-0.25-binomial"`` -> ``("masked_gaussian", {"sigma": 0.25, "kind": "binomial"})``
+    (``keep`` left at its default 0.9); ``"masked_gaussian-0.25-continuous-0.5"`` adds
+    ``"keep": 0.9``. A plain registered name without fields (``"standard"``, ``"pgd_at"``)
+    gives ``(name, {})``.
+
+    Raises
+    ------
+    ValueError
+        For anything else, naming what was wrong.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"recipe name must be a non-empty string, got {name!r}; {_NAME_HELP}")
+    head, *fields = name.split("-")
+    if head == "gaussian":
+        if len(fields) != 1:
+            raise ValueError(f"recipe name {name!r}: gaussian takes exactly one field (sigma); {_NAME_HELP}")
+        sigma = _parse_float(fields[0], "sigma", name)
+        try:
+            _check_sigma(sigma)
+        except ValueError as exc:
+            raise ValueError(f"recipe name {name!r}: {exc}") from None
+        return "gaussian", {"sigma": sigma}
+    if head == "masked_gaussian":
+        if len(fields) not in (2, 3):
+            raise ValueError(f"recipe name {name!r}: masked_gaussian takes sigma, kind and an optional keep; "
+                             f"{_NAME_HELP}")
+        sigma = _parse_float(fields[0], "sigma", name)
+        hp: dict[str, Any] = {"sigma": sigma, "kind": fields[1]}
+        if len(fields) == 3:
+            hp["keep"] = _parse_float(fields[2], "keep", name)
+        try:
+            _check_sigma(sigma)
+            _check_kind(fields[1])
+            if "keep" in hp:
+                _check_keep(hp["keep"])
+        except ValueError as exc:
+            raise ValueError(f"recipe name {name!r}: {exc}") from None
+        return "masked_gaussian", hp
+    if not fields and head in RECIPES:
+        return head, {}
+    raise ValueError(f"unknown recipe name {name!r}; {_NAME_HELP}, or a registered recipe "
+                     f"({', '.join(sorted(RECIPES))})")
+
+
+def format_recipe_name(recipe: str, **hparams: Any) -> str:
+    """Inverse of :func:`parse_recipe_name`: ``("gaussian", sigma=0.25)`` -> ``"gaussian-0.25"``.
+
+    ``keep`` is written only when given and different from the default 0.9.
+    """
+    if recipe == "gaussian":
+        return f"gaussian-{_check_sigma(hparams['sigma']):g}"
+    if recipe == "masked_gaussian":
+        out = f"masked_gaussian-{_check_sigma(hparams['sigma']):g}-{_check_kind(hparams.get('kind', 'binomial'))}"
+        keep = hparams.get("keep", 0.9)
+        if _check_keep(keep) != 0.9:
+            out += f"-{keep:g}"
+        return out
+    if hparams:
+        raise ValueError(f"recipe {recipe!r} has no name format for hyperparameters {sorted(hparams)}")
+    return recipe
