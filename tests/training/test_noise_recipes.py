@@ -185,12 +185,23 @@ def test_fit_end_to_end_gaussian(tiny_dataset):
     m = build("fcn", tiny_dataset.n_channels, tiny_dataset.n_classes, tiny_dataset.length, seed=0)
     res = fit(m, tiny_dataset, recipe="gaussian", sigma=0.1, epochs=1, seed=0, batch_size=32)
     assert math.isfinite(res.history["train_loss"][0])
-    assert m.card["recipe"] == "gaussian" and m.card["recipe_hparams"] == {"sigma": 0.1}
+    assert m.card["recipe"] == "gaussian-0.1" and m.card["recipe_hparams"] == {"sigma": 0.1}  # the zoo name
 
 
 def test_fit_end_to_end_masked(tiny_dataset):
     m = build("fcn", tiny_dataset.n_channels, tiny_dataset.n_classes, tiny_dataset.length, seed=0)
     fit(m, tiny_dataset, recipe="masked_gaussian", sigma=0.1, kind="continuous", keep=0.8, epochs=1,
         seed=0, batch_size=32)
-    assert m.card["recipe"] == "masked_gaussian"
+    assert m.card["recipe"] == "masked_gaussian-0.1-continuous-0.8"
     assert m.card["recipe_hparams"] == {"sigma": 0.1, "kind": "continuous", "keep": 0.8}
+
+
+def test_fit_accepts_zoo_recipe_names(tiny_dataset):
+    from tsviz.models import build
+
+    m = build("mlp", 1, 3, 32)
+    fit(m, tiny_dataset, recipe="masked_gaussian-0.2-binomial", epochs=1, seed=0)
+    assert m.card["recipe"] == "masked_gaussian-0.2-binomial"
+    assert m.card["recipe_hparams"] == {"sigma": 0.2, "kind": "binomial"}
+    with pytest.raises(ValueError, match="unknown recipe"):
+        fit(build("mlp", 1, 3, 32), tiny_dataset, recipe="gaussian-x", epochs=1)

@@ -73,6 +73,29 @@ def _check(name: str, value: Any, lo: float, hi: float, *, integer: bool) -> Non
         raise ValueError(f"{name} must be {kind} in [{lo:g}, {hi:g}], got {value!r}")
 
 
+def _recipe_hparams(recipe: Any, hp: dict[str, Any]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    if isinstance(recipe, str):
+        from tsviz.training.recipes import RECIPES
+
+        if recipe not in RECIPES:
+            from tsviz.training.noise_recipes import parse_recipe_name
+
+            parsed = parse_recipe_name(recipe)[1]
+    return {k: v for k, v in {**parsed, **hp}.items() if isinstance(v, (int, float, str, bool))}
+
+
+def _recipe_label(rec: Any, recipe: Any, hp: dict[str, Any]) -> str:
+    """The recipe's zoo name: ``"standard"``, ``"gaussian-0.25"``, ``"masked_gaussian-0.25-binomial"``."""
+    from tsviz.training.noise_recipes import format_recipe_name
+
+    name = getattr(rec, "name", str(recipe))
+    try:
+        return format_recipe_name(name, **_recipe_hparams(recipe, hp))
+    except (KeyError, ValueError, TypeError):
+        return name
+
+
 def fit(
     model: torch.nn.Module,
     dataset: Dataset,
@@ -255,8 +278,8 @@ def fit(
         "class_names": list(dataset.class_names),
         "fs": dataset.fs,
         "unit": dataset.unit,
-        "recipe": getattr(rec, "name", str(recipe)),
-        "recipe_hparams": {k: v for k, v in hp.items() if isinstance(v, (int, float, str, bool))},
+        "recipe": _recipe_label(rec, recipe, hp),
+        "recipe_hparams": _recipe_hparams(recipe, hp),
         "seed": seed,
         "training": {"epochs": epochs, "epochs_run": len(history["epoch"]), "best_epoch": best_epoch,
                      "lr": lr, "batch_size": batch_size, "val_fraction": val_fraction,

@@ -249,7 +249,7 @@ def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
     ``"gaussian-0.25"`` -> ``("gaussian", {"sigma": 0.25})``;
     ``"masked_gaussian-0.25-binomial"`` -> ``("masked_gaussian", {"sigma": 0.25, "kind": "binomial"})``
     (``keep`` left at its default 0.9); ``"masked_gaussian-0.25-continuous-0.5"`` adds
-    ``"keep": 0.9``. A plain registered name without fields (``"standard"``, ``"pgd_at"``)
+    ``"keep": 0.5``. A plain registered name without fields (``"standard"``, ``"pgd_at"``)
     gives ``(name, {})``.
 
     Raises

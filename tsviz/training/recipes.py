@@ -59,7 +59,15 @@ def get_recipe(recipe: str | Recipe, **hparams: Any) -> Recipe:
             raise ValueError("recipe hyperparameters go to the recipe's constructor, not with an instance")
         return recipe
     if recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; available: {', '.join(sorted(RECIPES))}")
+        # zoo-style names carry their hyperparameters: "gaussian-0.25", "masked_gaussian-0.25-binomial"
+        from tsviz.training.noise_recipes import parse_recipe_name
+
+        try:
+            recipe, parsed = parse_recipe_name(recipe)
+        except ValueError:
+            raise ValueError(f"unknown recipe {recipe!r}; available: {', '.join(sorted(RECIPES))} "
+                             f"(or gaussian-<sigma>, masked_gaussian-<sigma>-<binomial|continuous>)") from None
+        hparams = {**parsed, **hparams}
     try:
         return RECIPES[recipe](**hparams)
     except TypeError as exc:
