@@ -17,20 +17,8 @@ Two recipes, registered by name with :func:`tsviz.training.register_recipe`:
 Zoo names (``"gaussian-<sigma>"``, ``"masked_gaussian-<sigma>-<kind>[-<keep>]"``) are parsed by
 :func:`parse_recipe_name` and produced by :func:`format_recipe_name`.
 
-Mask definitions (section 5.3 of the paper; ``p`` is the keep ratio ``keep``, ``T`` the length)
--------------------------------------------------------------------------------------------
-binomial (``M_B``)
-    Each time step is kept independently with probability ``p``, otherwise set to 0.
-continuous (``M_C``)
-    Exactly ``L = max(1, round(p * T))`` steps are kept, as several contiguous kept segments
-    ("mask-lets") whose lengths sum to ``L``; each mask-let is at most ``S = max(1, L // 2)``
-    long ("maximum mask segment length ... half of p times the sequence length"). Our reading:
-    the "masking length" of section 5.3 is the *kept* length, because ``p`` is called the keep
-    ratio throughout (fig. 6: "a high keep ratio (masking to 1) ... is very close to no
-    masking"). Mask-let lengths are drawn uniform in ``[1, S]`` until they reach ``L`` (the last
-    one truncated); the ``T - L`` dropped steps are spread at random into the gaps before,
-    between and after them, interior gaps at least one step wide whenever ``T - L`` allows, so
-    mask-lets stay separate. ``p = 1`` keeps everything.
+Masks (binomial ``M_B``, continuous ``M_C``) are defined once, in :mod:`tsviz.certify.masks`, and
+shared with the self-ensemble's fixed masks so training and certification use the same family.
 
 One mask per training series per step (Algorithm 1 draws one mask per series per epoch; with
 mini-batches every series is seen once per epoch, so a fresh mask per series per batch is the
@@ -46,13 +34,18 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from tsviz.certify.masks import MASK_KINDS, binomial_mask, continuous_mask
 from tsviz.training.recipes import RECIPES, register_recipe
+
+
+def _randn(shape, generator, device) -> torch.Tensor:
+    d = device if generator is None else torch.device(generator.device)
+    return torch.randn(shape, generator=generator, device=d).to(device)
+
 
 __all__ = ["GaussianNoise", "MaskedGaussianNoise", "MASK_KINDS", "binomial_mask", "continuous_mask",
            "parse_recipe_name", "format_recipe_name"]
 
-#: Mask kinds of :class:`MaskedGaussianNoise`.
-MASK_KINDS = ("binomial", "continuous")
 
 
 # --------------------------------------------------------------------------- validation
@@ -80,83 +73,6 @@ def _check_kind(kind: Any) -> str:
 
 
 # --------------------------------------------------------------------------- random draws
-
-def _gen_device(generator: torch.Generator | None, device: torch.device) -> torch.device:
-    return device if generator is None else torch.device(generator.device)
-
-
-def _randn(shape, generator, device) -> torch.Tensor:
-    d = _gen_device(generator, device)
-    return torch.randn(shape, generator=generator, device=d).to(device)
-
-
-def _rand(shape, generator, device) -> torch.Tensor:
-    d = _gen_device(generator, device)
-    return torch.rand(shape, generator=generator, device=d).to(device)
-
-
-def _randint(low: int, high: int, shape, generator, device) -> torch.Tensor:
-    d = _gen_device(generator, device)
-    return torch.randint(low, high, shape, generator=generator, device=d).to(device)
-
-
-def binomial_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
-                  device: str | torch.device = "cpu") -> torch.Tensor:
-    """Binomial masks ``M_B``: each step kept independently with probability ``keep``.
-
-    Returns
-    -------
-    Tensor, bool, shape ``(b, T)`` on ``device``; True = kept.
-    """
-    keep = _check_keep(keep)
-    return _rand((b, T), generator, torch.device(device)) < keep
-
-
-def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
-                    device: str | torch.device = "cpu") -> torch.Tensor:
-    """Continuous masks ``M_C``: ``round(keep * T)`` kept steps in contiguous mask-lets.
-
-    Mask-let lengths are uniform in ``[1, S]`` with ``S = max(1, L // 2)``, ``L = max(1,
-    round(keep * T))``, drawn until they sum to ``L`` (last one truncated); the ``T - L`` dropped
-    steps are split at random into the gaps around them, interior gaps at least 1 when possible.
-    See the module docstring for the reading of section 5.3.
-
-    Returns
-    -------
-    Tensor, bool, shape ``(b, T)`` on ``device``; True = kept; every row keeps exactly ``L`` steps.
-    """
-    keep = _check_keep(keep)
-    dev = torch.device(device)
-    L = min(T, max(1, round(keep * T)))
-    S = max(1, L // 2)
-    G = T - L
-    if G == 0:
-        return torch.ones(b, T, dtype=torch.bool, device=dev)
-    K = L  # at most L mask-lets (each at least 1 long)
-    lengths = _randint(1, S + 1, (b, K), generator, dev)
-    ends = lengths.cumsum(1).clamp(max=L)
-    lengths = torch.diff(ends, dim=1, prepend=torch.zeros(b, 1, dtype=ends.dtype, device=dev))
-    active = lengths > 0                                  # (b, K): the first k are active
-    k = active.sum(1, keepdim=True)                       # (b, 1), >= 1
-    # interior gaps get one mandatory step when there are enough dropped steps
-    sep = (G >= k - 1).long()                             # (b, 1)
-    free = G - sep * (k - 1)                              # dropped steps placed at random
-    # k random cut points in [0, free] (stars and bars); inactive slots sit at `free`
-    cuts = (_rand((b, K), generator, dev) * (free + 1).to(torch.float32)).floor().long()
-    cuts = torch.minimum(cuts, free)
-    cuts = torch.where(active, cuts, free).sort(1).values
-    gaps = torch.diff(cuts, dim=1, prepend=torch.zeros(b, 1, dtype=cuts.dtype, device=dev))  # gap before slot j
-    idx = torch.arange(K, device=dev).unsqueeze(0)
-    gaps = gaps + sep * (idx > 0).long() * active.long()
-    starts = gaps.cumsum(1) + (ends - lengths)            # gaps so far + kept steps so far
-    stops = starts + lengths
-    # difference array: +1 at every start, -1 at every stop, for active mask-lets only
-    delta = torch.zeros(b, T + 1, dtype=torch.long, device=dev)
-    one = active.long()
-    delta.scatter_add_(1, starts.clamp(max=T), one)
-    delta.scatter_add_(1, stops.clamp(max=T), -one)
-    return delta[:, :T].cumsum(1) > 0
-
 
 _MASKS = {"binomial": binomial_mask, "continuous": continuous_mask}
 
