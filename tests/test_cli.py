@@ -57,3 +57,20 @@ def test_cli_attack_errors(capsys):
     assert main(["attack", "--dataset", "cbf", "--model", "synthetic-ecg--mlp--standard", "--eps", "0.1", "--json",
                  "--quiet"]) == 2
     assert "expects" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_certify_tsv_and_json(tmp_path, capsys):
+    out = tmp_path / "cert.tsv"
+    rc = main(["certify", "--dataset", "cbf", "--model", "resnet", "--sigma", "0.25", "--n0", "10", "--n", "50",
+               "--n-samples", "6", "--masks", "binomial", "--m", "2", "--out", str(out), "--json", "--quiet"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["n_series"] == 6 and 0.0 <= res["abstain_rate"] <= 1.0 and set(res["certified_accuracy"]) == {"0", "0.1", "0.2", "0.5"}
+    lines = out.read_text().splitlines()
+    assert lines[0].split("\t") == ["idx", "label", "predict", "radius", "correct", "time"] and len(lines) == 7
+
+
+def test_cli_certify_bad_sigma(capsys):
+    assert main(["certify", "--dataset", "cbf", "--model", "resnet", "--sigma", "-1", "--n-samples", "2", "--json",
+                 "--quiet"]) == 2
+    assert "sigma" in json.loads(capsys.readouterr().out)["error"]

@@ -208,3 +208,19 @@ def test_bad_x_and_model(model):
         Smoothed(model, 0.5).certify(torch.full((1, 1, T), float("nan")), n0=5, n=5)
     with pytest.raises(ValueError, match="model"):
         Smoothed([], 0.5).certify(torch.zeros(1, 1, T), n0=5, n=5)
+
+
+def test_auto_batch_measures_activations():
+    """'auto' sizes chunks from the model's activations, not the input size (a wide model gets
+    fewer rows per forward, so certification cannot run out of memory on big networks)."""
+    from torch import nn
+
+    from tsviz.certify.smoothing import ACTIVATION_BUDGET, MAX_AUTO_ROWS, _activation_elements_per_row
+
+    small = nn.Sequential(nn.Flatten(), nn.Linear(8, 2))
+    x = torch.zeros(3, 1, 8)
+    assert _activation_elements_per_row([small], x) == 8 + 2
+    wide = nn.Sequential(nn.Conv1d(1, 4096, 3, padding=1), nn.Flatten(), nn.Linear(4096 * 8, 2))
+    per_row = _activation_elements_per_row([wide], x)
+    assert per_row == 4096 * 8 * 2 + 2
+    assert min(MAX_AUTO_ROWS, ACTIVATION_BUDGET // per_row) < MAX_AUTO_ROWS

@@ -27,7 +27,7 @@ from tsviz.certify.bounds import (_check_alpha, _check_sigma, clopper_pearson_lo
 from tsviz.certify.masks import MAX_MASKS
 
 __all__ = ["ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
-           "ELEMENT_BUDGET", "BOUNDS"]
+           "ACTIVATION_BUDGET", "MAX_AUTO_ROWS", "BOUNDS"]
 
 #: Prediction value of a sample the smoothed classifier abstains on.
 ABSTAIN = -1
@@ -35,8 +35,35 @@ ABSTAIN = -1
 MAX_N = 100_000
 MAX_N0 = 10_000
 MAX_SAMPLES = 10_000
-#: Input elements (rows * C * T) per forward pass when ``batch_size="auto"``.
-ELEMENT_BUDGET = 2 ** 24
+#: ``batch_size="auto"``: activation elements (all layers' outputs, summed, per forward pass) to
+#: aim for, ~512 MB of float32; the per-row cost is measured by one probe forward with hooks.
+ACTIVATION_BUDGET = 2 ** 27
+#: ``batch_size="auto"`` never uses more rows than this per forward pass.
+MAX_AUTO_ROWS = 8192
+
+
+def _activation_elements_per_row(members, x: torch.Tensor) -> int:
+    """Elements written by every leaf module of every member for one input row (a probe forward).
+
+    Summing all layers over-estimates the live memory of a no-grad forward, which keeps the
+    automatic batch size on the safe side for any architecture.
+    """
+    total = 0
+
+    def hook(_module, _inputs, out) -> None:
+        nonlocal total
+        if isinstance(out, torch.Tensor):
+            total += out.numel()
+
+    handles = [mod.register_forward_hook(hook) for mdl in members for mod in mdl.modules()
+               if next(mod.children(), None) is None]
+    try:
+        for mdl in members:
+            mdl(x[:1])
+    finally:
+        for h in handles:
+            h.remove()
+    return max(total, int(x[0].numel()))
 BOUNDS = ("cohen", "renyi")
 
 
@@ -115,7 +142,8 @@ class Smoothed:
     sigma : float > 0, noise standard deviation in signal units
     masks : None or bool/0-1 array ``(M, T)``, ``M <= MAX_MASKS``, fixed for all inputs
     batch_size : "auto" or int >= 1; rows (``sample x draw x mask``) per forward pass. "auto"
-        uses ``ELEMENT_BUDGET // (C * T)``; on CUDA an out-of-memory error halves it and retries.
+        sizes chunks from one probe forward (``ACTIVATION_BUDGET`` / activation elements per row, at
+        most ``MAX_AUTO_ROWS``); on CUDA an out-of-memory error halves it and retries.
     n_classes : int >= 2 or None (inferred from one probe forward)
 
     Hyperparameters are stored as given and validated when called. The models are left exactly
@@ -171,11 +199,11 @@ class Smoothed:
         mb = m.astype(bool)
         return torch.as_tensor(mb, device=device).to(dtype), readonly(mb)
 
-    def _rows(self, C: int, T: int) -> int:
+    def _rows(self, C: int, T: int) -> int | None:
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
                 raise ValueError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
-            return max(1, ELEMENT_BUDGET // (C * T))
+            return None  # measured on the model by the first _count call
         return _int("batch_size", self.batch_size, 1, 10 ** 9)
 
     @staticmethod
@@ -217,6 +245,9 @@ class Smoothed:
         M = 1 if masks_t is None else masks_t.shape[0]
         total = N * num
         counts = torch.zeros(N * K, dtype=torch.int64, device=x.device)
+        if state["rows"] is None:
+            per_row = _activation_elements_per_row(members, x)
+            state["rows"] = int(min(MAX_AUTO_ROWS, max(1, ACTIVATION_BUDGET // per_row)))
         start = 0
         while start < total:
             draws = max(1, state["rows"] // M)
