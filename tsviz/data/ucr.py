@@ -297,13 +297,17 @@ def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str]:
             raise DataError(f"{path}: row {ln}: label {lab!r} is not among the declared @classLabel values {declared}")
     P = _stack(rows)
     line_arr = np.asarray(lines)
-    C = P.shape[1]
+    where = _row_locator(line_arr, P.shape[1])
+    return P, np.asarray(labels, dtype=object), line_arr, where, "ts (sktime)"
 
+
+def _row_locator(line_arr: np.ndarray, n_channels: int):
+    """``where(i, c, j)`` -> "row <file line>[, channel c], time step j" for error messages."""
     def where(i: int, c: int, j: int) -> str:
-        ch = f", channel {c + 1}" if C > 1 else ""
+        ch = f", channel {c + 1}" if n_channels > 1 else ""
         return f"row {int(line_arr[i])}{ch}, time step {j + 1}"
 
-    return P, np.asarray(labels, dtype=object), line_arr, where, "ts (sktime)"
+    return where
 
 
 def _norm_label(s: str) -> str:
@@ -421,12 +425,7 @@ def _read_arff_relational(path: Path, data_line: int) -> tuple[np.ndarray, np.nd
         raise DataError(f"{path}: no data rows after @data")
     P = _stack(rows)
     line_arr = np.asarray(lines)
-    C = P.shape[1]
-
-    def where(i: int, c: int, j: int) -> str:
-        ch = f", channel {c + 1}" if C > 1 else ""
-        return f"row {int(line_arr[i])}{ch}, time step {j + 1}"
-
+    where = _row_locator(line_arr, P.shape[1])
     return P, np.asarray(labels, dtype=object), line_arr, where, "arff (relational, multivariate)"
 
 

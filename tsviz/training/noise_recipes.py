@@ -34,7 +34,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tsviz.certify.masks import MASK_KINDS, binomial_mask, continuous_mask
+from tsviz.certify.masks import MASK_KINDS, _check_keep, binomial_mask, continuous_mask
 from tsviz.training.recipes import RECIPES, register_recipe
 
 
@@ -58,12 +58,6 @@ def _check_sigma(sigma: Any) -> float:
     if not _is_number(sigma) or not math.isfinite(sigma) or sigma <= 0:
         raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
     return float(sigma)
-
-
-def _check_keep(keep: Any) -> float:
-    if not _is_number(keep) or not 0.0 < keep <= 1.0:
-        raise ValueError(f"keep must be a number in (0, 1], got {keep!r}")
-    return float(keep)
 
 
 def _check_kind(kind: Any) -> str:
