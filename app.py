@@ -8,5 +8,6 @@ PAGES = [
     st.Page("pages/1_Data.py", title="Data", icon=":material/monitoring:", url_path="Data"),
     st.Page("pages/2_Model.py", title="Model", icon=":material/neurology:", url_path="Model"),
     st.Page("pages/3_Attack.py", title="Attack", icon=":material/bolt:", url_path="Attack"),
+    st.Page("pages/4_Certify.py", title="Certify", icon=":material/verified_user:", url_path="Certify"),
 ]
 st.navigation(PAGES).run()

@@ -48,6 +48,10 @@ cards = [
     ("pages/3_Attack.py", "Attack", ":material/bolt:",
      "FGSM, BIM, PGD, Wasserstein-PGD, SPSA and GenAttack in signal units: clean vs adversarial, spectra, "
      "latent shifts, adversarial confusion, accuracy-vs-budget curves; export the adversarial examples."),
+    ("pages/4_Certify.py", "Certify", ":material/verified_user:",
+     "Randomized smoothing with Cohen and Renyi bounds, deep ensembles and self-ensembles over fixed masks: "
+     "certified accuracy vs radius, per-series radii in signal units, margins, ablations, PGD-L2 success and "
+     "a soundness check."),
 ]
 cols = st.columns(len(cards))
 for col, (path, title, icon, text) in zip(cols, cards):
@@ -55,5 +59,5 @@ for col, (path, title, icon, text) in zip(cols, cards):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.write(text)
 
-st.caption("Augment, Explain, Certify and Review pages are on the roadmap (see the issues); "
+st.caption("Augment, Explain and Review pages are on the roadmap (see the issues); "
            "the library and the command line (`python -m tsviz --help`) grow with them.")

@@ -74,3 +74,14 @@ def test_cli_certify_bad_sigma(capsys):
     assert main(["certify", "--dataset", "cbf", "--model", "resnet", "--sigma", "-1", "--n-samples", "2", "--json",
                  "--quiet"]) == 2
     assert "sigma" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_certify_deep_ensemble_with_soundness(capsys):
+    rc = main(["certify", "--dataset", "cbf", "--model", "kachuee:gaussian-0.25,kachuee:gaussian-0.5",
+               "--sigma", "0.25", "--n0", "10", "--n", "100", "--n-samples", "4", "--soundness",
+               "--soundness-samples", "2", "--json", "--quiet"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert len(res["model"]) == 2 and res["model"][1].endswith("cbf--kachuee--gaussian-0.5")
+    s = res["soundness"]
+    assert s["n_series"] <= 2 and s["passed"] and s["change_rate_inside"] <= 0.5

@@ -150,7 +150,9 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
     from tsviz.models import resolve_model
 
     ds = load(args.dataset)
-    model = resolve_model(args.model, ds.spec, device=args.device)
+    names = [m.strip() for m in args.model.split(",") if m.strip()]
+    members = [resolve_model(m, ds.spec, device=args.device) for m in names]
+    model = members[0]
     X, y = ds.split(args.split)
     idx = select_samples(y, mode="random", n=args.n_samples, seed=args.seed)
     masks = None
@@ -159,9 +161,16 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
         masks = make(args.m, ds.length, args.keep, seed=args.seed)
     progress = _progress_printer(not args.quiet)
     t0 = time.perf_counter()
-    res = Smoothed(model, args.sigma, masks).certify(X[idx], n0=args.n0, n=args.n, alpha=args.alpha,
-                                                     bound=args.bound, seed=args.seed, progress=progress)
+    smoothed = Smoothed(members if len(members) > 1 else model, args.sigma, masks)
+    res = smoothed.certify(X[idx], n0=args.n0, n=args.n, alpha=args.alpha, bound=args.bound, seed=args.seed,
+                           progress=progress)
     seconds = time.perf_counter() - t0
+    soundness = None
+    if args.soundness:
+        from tsviz.certify.soundness import soundness_check
+
+        soundness = soundness_check(smoothed, X[idx], res, max_samples=args.soundness_samples, seed=args.seed,
+                                    progress=progress).summary()
     correct = (res.prediction == y[idx]) & (res.prediction != ABSTAIN)
     radii = [float(r) for r in args.radii.split(",")] if args.radii else [0.0]
     if args.out:
@@ -172,7 +181,8 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
         from pathlib import Path
 
         Path(args.out).write_text("\n".join(lines) + "\n")
-    return {"dataset": ds.spec, "model": model.card.get("path", args.model), "split": args.split,
+    return {"dataset": ds.spec, "model": [m.card.get("path", n) for m, n in zip(members, names)]
+            if len(members) > 1 else model.card.get("path", args.model), "split": args.split,
             "n_series": int(len(idx)), "sigma": args.sigma, "bound": args.bound, "n0": args.n0, "n": args.n,
             "alpha": args.alpha, "masks": args.masks, "m": args.m if masks is not None else 0,
             "keep": args.keep if masks is not None else None, "unit": ds.unit, "seconds": seconds,
@@ -180,7 +190,8 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
             "clean_accuracy_smoothed": float(correct.mean()),
             "average_certified_radius": float(average_certified_radius(res, y[idx])),
             "certified_accuracy": {f"{r:g}": float(a) for r, a in zip(radii, certified_accuracy(res, y[idx], radii))},
-            **({"tsv": str(args.out)} if args.out else {})}
+            **({"tsv": str(args.out)} if args.out else {}),
+            **({"soundness": soundness} if soundness is not None else {})}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_attack)
     sp = sub.add_parser("certify", help="certify L2 radii with randomized smoothing (TSV + JSON summary)")
     sp.add_argument("--dataset", default="synthetic-ecg")
-    sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint path")
+    sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint "
+                    "path; several, comma-separated, make a deep ensemble")
     sp.add_argument("--sigma", type=float, required=True, help="noise level in the dataset's unit")
     sp.add_argument("--n0", type=int, default=100)
     sp.add_argument("--n", type=int, default=1000)
@@ -253,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--device", default="cpu")
     sp.add_argument("--out", default=None, help="write idx, label, predict, radius, correct, time as TSV")
+    sp.add_argument("--soundness", action="store_true",
+                    help="attack the smoothed classifier inside the certified radii and report how often it changes")
+    sp.add_argument("--soundness-samples", type=int, default=20, help="certified series to attack (--soundness)")
     sp.add_argument("--quiet", action="store_true")
     common(sp)
     sp.set_defaults(func=_cmd_certify)

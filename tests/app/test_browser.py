@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack")]  # url paths of app.py
+PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify")]  # url paths of app.py
 
 
 def _free_port() -> int:
@@ -104,6 +104,21 @@ def test_every_page_renders_in_chromium(server):
                         _wait_until_idle(page)
                         page.wait_for_timeout(500)
                         page.screenshot(path=str(out / f"attack-{tab.lower().replace(' ', '-')}.png"), full_page=True)
+                if name == "certify":  # a small certification of Single, M_B and M_C, then its tabs
+                    for label, value in (("Series", "8"), ("n", "200")):
+                        box = page.get_by_label(label, exact=True)
+                        box.fill(value)
+                        box.press("Enter")
+                        _wait_until_idle(page)
+                    page.get_by_role("button", name="Certify", exact=True).click()
+                    page.wait_for_selector('[data-testid="stMetric"]', timeout=180_000)
+                    _wait_until_idle(page)
+                    page.screenshot(path=str(out / "certify-results.png"), full_page=True)
+                    for tab in ("Per series", "pA", "Radius vs pA"):
+                        page.get_by_role("tab", name=tab, exact=True).click()
+                        _wait_until_idle(page)
+                        page.wait_for_timeout(500)
+                        page.screenshot(path=str(out / f"certify-{tab.lower().replace(' ', '-')}.png"), full_page=True)
                 for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
                     n = page.locator(sel).count()
                     if n:

@@ -220,3 +220,72 @@ def test_upload_checkpoint_is_added_and_selected(tmp_path):
     assert not at.exception
     assert any("Checkpoint rejected" in e.value for e in at.error)
     assert at.session_state[state.MODEL_PATH].endswith("uploaded/mine")
+
+
+def test_certify_page_fig4_on_cbf_and_analyses():
+    at = _app("pages/4_Certify.py").run()
+    _no_errors(at)
+    at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
+    _no_errors(at)
+    # defaults pick the zoo's smoothing models at sigma = 0.25 for Single, M_B and M_C
+    assert at.number_input(key="cert_sigma").value == 0.25
+    assert "masked_gaussian-0.25-binomial" in at.selectbox(key="cert_model_mb_0.25").value
+    assert "masked_gaussian-0.25-continuous" in at.selectbox(key="cert_model_mc_0.25").value
+    assert "gaussian-0.25" in at.selectbox(key="cert_model_single_0.25").value
+    at.number_input(key="cert_series").set_value(6)
+    at.number_input(key="cert_n0").set_value(20)
+    at.number_input(key="cert_n").set_value(100)
+    at.number_input(key="cert_alpha").set_value(0.01)
+    at.number_input(key="cert_m_mb").set_value(2)
+    at.number_input(key="cert_m_mc").set_value(2)
+    at.button(key="cert_run").click().run()
+    _no_errors(at)
+    res = at.session_state[state.CERTIFY_RESULT]
+    assert list(res["cmp"].results) == ["Single", "M_B", "M_C"]
+    assert res["cmp"].results["M_B"].masks.shape == (2, 128)
+    assert len(at.tabs) == 9 and any("ACR" in m.label for m in at.metric)
+    # analyses on demand, each keeps the certification
+    at.number_input(key="cert_margin_n").set_value(50)
+    at.button(key="cert_margin_go").click().run()
+    at.text_input(key="cert_abl_sizes").set_value("1, 2")
+    at.button(key="cert_abl_go").click().run()
+    at.number_input(key="cert_atk_n").set_value(2)
+    at.number_input(key="cert_atk_steps").set_value(2)
+    at.number_input(key="cert_atk_draws").set_value(2)
+    at.text_input(key="cert_atk_eps").set_value("0.5")
+    at.button(key="cert_atk_go").click().run()
+    at.number_input(key="cert_sound_n").set_value(2)
+    at.number_input(key="cert_sound_dirs").set_value(2)
+    at.number_input(key="cert_sound_steps").set_value(2)
+    at.button(key="cert_sound_go").click().run()
+    _no_errors(at)
+    extra = at.session_state[state.CERTIFY_RESULT]["extra"]
+    assert {"margins", "ablation", "attack", "soundness"} <= set(extra)
+    assert len(extra["ablation"].table) == 3 and set(extra["attack"]["classifier"]) == {"Benign", "Single", "M_B", "M_C"}
+    assert any("series changed class inside their radius" in s.value for s in at.success)
+
+
+def test_certify_page_bad_settings_keep_results():
+    at = _app("pages/4_Certify.py").run()
+    at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
+    for k, v in (("cert_series", 3), ("cert_n0", 10), ("cert_n", 20)):
+        at.number_input(key=k).set_value(v)
+    at.checkbox(key="cert_on_mb").uncheck()
+    at.checkbox(key="cert_on_mc").uncheck()
+    at.button(key="cert_run").click().run()
+    _no_errors(at)
+    assert list(at.session_state[state.CERTIFY_RESULT]["cmp"].results) == ["Single"]
+    # DE with one member -> a clear error; nothing enabled -> a clear error; results kept
+    at.checkbox(key="cert_on_single").uncheck()
+    at.checkbox(key="cert_on_de").check().run()
+    at.multiselect(key="cert_de_members_0.25").set_value(at.multiselect(key="cert_de_members_0.25").value[:1])
+    at.button(key="cert_run").click().run()
+    assert not at.exception and any("at least two members" in e.value for e in at.error)
+    at.checkbox(key="cert_on_de").uncheck()
+    at.button(key="cert_run").click().run()
+    assert any("enable at least one classifier" in e.value for e in at.error)
+    assert at.button(key="cert_abl_go").disabled  # no mask ensemble in the results to ablate
+    at.text_input(key="cert_atk_eps").set_value("0.5, abc")
+    at.button(key="cert_atk_go").click().run()
+    assert not at.exception and any("abc" in e.value for e in at.error)
+    assert list(at.session_state[state.CERTIFY_RESULT]["cmp"].results) == ["Single"]

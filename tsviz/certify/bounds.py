@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["clopper_pearson_lower", "clopper_pearson_upper", "clopper_pearson_interval", "cohen_radius", "renyi_radius",
+__all__ = ["clopper_pearson_lower", "clopper_pearson_upper", "clopper_pearson_interval", "cohen_radius", "renyi_radius", "radius_vs_pa",
            "simultaneous_bounds", "RENYI_ALPHA_MAX"]
 
 #: Upper end of the Renyi order search ``a in (1, RENYI_ALPHA_MAX]``.
@@ -223,3 +223,41 @@ def renyi_radius(p_a, p_b, sigma: float) -> np.ndarray | float:
         out[valid] = np.sqrt(sq)[inv.reshape(-1)]
     out = out.reshape(shape)
     return float(out) if out.ndim == 0 else out
+
+
+def radius_vs_pa(sigma: float, *, p_a=None, orders=(2.0, 5.0, 20.0), p_b=None):
+    """Certified radius as a function of ``pA`` (Fig. 2 of the self-ensemble paper [3]).
+
+    Columns: ``"pA"``, ``"Cohen"`` (``sigma * Phi^-1(pA)``), ``"Renyi (sup over orders)"``
+    (:func:`renyi_radius`) and ``"Renyi a=<order>"`` for each fixed order ``a > 1`` (the inner
+    expression of Theorem 4.1 without the supremum; Fig. 2 draws these curves). ``pB`` defaults
+    to ``1 - pA`` (the conservative choice of section 4.2).
+
+    Parameters
+    ----------
+    sigma : float > 0, noise level in signal units
+    p_a : 1-D array of probabilities in (0.5, 1) or None (200 points in [0.501, 0.9999])
+    orders : sequence of Renyi orders ``a > 1``
+    p_b : None, float or 1-D array broadcast against ``p_a``
+
+    Returns
+    -------
+    pandas.DataFrame, radii in the signal units of ``sigma``
+    """
+    import pandas as pd
+
+    sigma = _check_sigma(sigma)
+    pa = np.linspace(0.501, 0.9999, 200) if p_a is None else np.asarray(p_a, dtype=np.float64).reshape(-1)
+    if pa.size == 0 or np.any(~np.isfinite(pa)) or np.any((pa <= 0) | (pa >= 1)):
+        raise ValueError("p_a must be a non-empty 1-D array of probabilities in (0, 1)")
+    pb = 1.0 - pa if p_b is None else np.broadcast_to(np.asarray(p_b, dtype=np.float64), pa.shape)
+    if np.any(~np.isfinite(pb)) or np.any((pb < 0) | (pb > 1)) or np.any(pa + pb > 1 + 1e-12):
+        raise ValueError("p_b must hold probabilities in [0, 1] with p_a + p_b <= 1")
+    orders = [float(a) for a in orders]
+    if any(not np.isfinite(a) or a <= 1.0 for a in orders):
+        raise ValueError(f"orders must be finite numbers > 1, got {orders!r}")
+    cols = {"pA": pa, "Cohen": cohen_radius(pa, sigma), "Renyi (sup over orders)": renyi_radius(pa, pb, sigma)}
+    for a in orders:
+        sq = np.where(pa > pb, _renyi_sq(np.asarray(a), pa, pb, sigma), 0.0)
+        cols[f"Renyi a={a:g}"] = np.sqrt(sq)
+    return pd.DataFrame(cols)

@@ -27,7 +27,7 @@ from tsviz.certify.bounds import (_check_alpha, _check_sigma, clopper_pearson_lo
 from tsviz.certify.masks import MAX_MASKS
 
 __all__ = ["ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
-           "ACTIVATION_BUDGET", "MAX_AUTO_ROWS", "BOUNDS"]
+           "ACTIVATION_BUDGET", "MAX_AUTO_ROWS", "BOUNDS", "MAX_SCORES"]
 
 #: Prediction value of a sample the smoothed classifier abstains on.
 ABSTAIN = -1
@@ -35,6 +35,8 @@ ABSTAIN = -1
 MAX_N = 100_000
 MAX_N0 = 10_000
 MAX_SAMPLES = 10_000
+#: Largest ``n_samples * n * K`` returned by :meth:`Smoothed.scores` (~200 MB of float32).
+MAX_SCORES = 50_000_000
 #: ``batch_size="auto"``: activation elements (all layers' outputs, summed, per forward pass) to
 #: aim for, ~512 MB of float32; the per-row cost is measured by one probe forward with hooks.
 ACTIVATION_BUDGET = 2 ** 27
@@ -235,16 +237,19 @@ class Smoothed:
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
 
-    def _count(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label) -> torch.Tensor:
-        """Counts ``(N, K)`` of base decisions over ``num`` noise draws per sample.
+    def _stream(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label,
+                consume: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None]) -> None:
+        """Push ``num`` noise draws per sample through the base classifier, in chunks.
 
         Draws are enumerated sample-major (sample ``i`` owns flat indices ``[i*num, (i+1)*num)``)
-        and processed in chunks of whole draws; one chunk = one noise tensor from ``gen``.
+        and processed in chunks of whole draws; one chunk = one noise tensor from ``gen``. For each
+        chunk ``consume(flat_index, sample, scores)`` receives the flat draw indices ``(d,)``, their
+        samples ``(d,)`` and the base classifier's scores ``(d, K)`` (softmax averaged over members
+        and masks).
         """
         N, C, T = x.shape
         M = 1 if masks_t is None else masks_t.shape[0]
         total = N * num
-        counts = torch.zeros(N * K, dtype=torch.int64, device=x.device)
         if state["rows"] is None:
             per_row = _activation_elements_per_row(members, x)
             state["rows"] = int(min(MAX_AUTO_ROWS, max(1, ACTIVATION_BUDGET // per_row)))
@@ -261,11 +266,20 @@ class Smoothed:
             p = self._probs(members, noisy, state)
             if p.ndim != 2 or p.shape[1] != K:
                 raise ValueError(f"the model must return logits of shape (b, {K}), got {tuple(p.shape)}")
-            cls = p.reshape(stop - start, M, K).mean(dim=1).argmax(dim=1)
-            counts += torch.bincount(sample * K + cls, minlength=N * K)
+            consume(idx, sample, p.reshape(stop - start, M, K).mean(dim=1))
             start = stop
             if progress is not None:
                 progress(frac0 + (frac1 - frac0) * start / total, label)
+
+    def _count(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label) -> torch.Tensor:
+        """Counts ``(N, K)`` of base decisions (argmax of the scores) over ``num`` draws per sample."""
+        N = x.shape[0]
+        counts = torch.zeros(N * K, dtype=torch.int64, device=x.device)
+
+        def consume(_idx, sample, scores) -> None:
+            counts.add_(torch.bincount(sample * K + scores.argmax(dim=1), minlength=N * K))
+
+        self._stream(members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label, consume)
         return counts.reshape(N, K)
 
     def _setup(self, x, generator, seed):
@@ -300,6 +314,32 @@ class Smoothed:
             K = self._n_classes(members, x)
             c = self._count(members, x, masks_t, K, n, gen, state, progress, 0.0, 1.0, "sampling")
         return readonly(c.cpu().numpy().astype(np.int64))
+
+    def scores(self, x, n: int, *, generator: torch.Generator | None = None, seed: int = 0,
+               progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+        """Base-classifier scores of every noise draw: float32 ``(n_samples, n, K)``.
+
+        ``scores[i, j]`` is the softmax output averaged over members and masks for draw ``j`` of
+        sample ``i`` (the quantity whose argmax :meth:`counts` counts; Fig. 3 of [3] plots its
+        top score and classification margins). Same noise stream as :meth:`counts` for the same
+        seed, so ``scores.argmax(-1)`` reproduces its counts. At most ``MAX_SCORES`` values.
+        """
+        n = _int("n", n, 1, MAX_N)
+        members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
+        with ExitStack() as stack, torch.no_grad():
+            for m in members:
+                stack.enter_context(guard_model(m))
+            K = self._n_classes(members, x)
+            if x.shape[0] * n * K > MAX_SCORES:
+                raise ValueError(f"n_samples * n * n_classes = {x.shape[0] * n * K} exceeds {MAX_SCORES}; "
+                                 "use fewer samples or draws")
+            out = torch.empty((x.shape[0] * n, K), dtype=torch.float32, device=x.device)
+
+            def consume(idx, _sample, s) -> None:
+                out[idx] = s.float()
+
+            self._stream(members, x, masks_t, K, n, gen, state, progress, 0.0, 1.0, "sampling", consume)
+        return readonly(out.reshape(x.shape[0], n, K).cpu().numpy())
 
     def certify(self, x, *, n0: int = 100, n: int = 1000, alpha: float = 0.001, bound: str = "cohen",
                 generator: torch.Generator | None = None, seed: int = 0,

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained", "resolve_model"]
+__all__ = ["SMOOTHING_SIGMAS", "SMOOTHING_RECIPES", "ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class ZooEntry:
     recipe_hparams: dict[str, Any] = field(default_factory=dict)
 
 
+#: Noise levels (signal units) of the shipped smoothing base models.
+SMOOTHING_SIGMAS = ("0.1", "0.25", "0.5")
+#: (recipe, suffix) pairs of the shipped smoothing base models.
+SMOOTHING_RECIPES = (("gaussian", ""), ("masked_gaussian", "-binomial"), ("masked_gaussian", "-continuous"))
+
 #: Every shipped checkpoint. Epoch counts are set so the whole zoo rebuilds in < 15 min on 2 cores.
 ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("synthetic-ecg", "resnet", epochs=8),
@@ -43,6 +48,13 @@ ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("synthetic-ecg", "kachuee", epochs=15),
     ZooEntry("cbf", "resnet", epochs=60, batch_size=16, patience=20),
     ZooEntry("cbf", "inceptiontime", epochs=60, batch_size=16, patience=20),
+    # Randomized-smoothing base models (issue 5): Gaussian noise ("single") and Algorithm 1 of the
+    # self-ensemble paper (noise under random binomial / continuous masks, keep p = 0.9) at the
+    # sigmas of the certification experiments. Kachuee's small CNN keeps certification fast on CPU.
+    *(ZooEntry("synthetic-ecg", "kachuee", recipe=f"{r}-{s}{k}", epochs=20)
+      for s in SMOOTHING_SIGMAS for r, k in SMOOTHING_RECIPES),
+    *(ZooEntry("cbf", "kachuee", recipe=f"{r}-{s}{k}", epochs=60, batch_size=16, patience=20)
+      for s in SMOOTHING_SIGMAS for r, k in SMOOTHING_RECIPES),
 )
 
 

@@ -40,3 +40,10 @@ ATTACK_RESULT = "tsviz_attack_result"
 #: Adversarial examples handed to other pages (Explain, Review): dict with x, x_adv, y, meta.
 ADVERSARIAL = "tsviz_adversarial"
 MAX_ATTACK_SAMPLES = 500
+#: Certify page: the last certification (dict with model paths, spec, settings, Comparison, ...).
+CERTIFY_RESULT = "tsviz_certify_result"
+#: Certify page caps.
+MAX_CERTIFY_SAMPLES = 500
+MAX_CERTIFY_N = 10_000
+MAX_CERTIFY_N0 = 1_000
+MAX_CERTIFY_MASKS = 32

@@ -17,6 +17,10 @@ from tsviz.viz.attack_figures import (
     adversarial_confusion_figure, fitness_figure, latent_shift_figure, overlay_figure,
     perturbation_size_figure, probabilities_figure, spectra_figure, sweep_figure, sweep_figures,
 )
+from tsviz.viz.certify_figures import (
+    ablation_figure, accuracy_radius_figure, attack_success_figure, certified_signal_figure,
+    margin_figure, pa_histogram_figure, radius_pa_figure, soundness_figure,
+)
 
 __all__ = [
     "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
@@ -27,4 +31,6 @@ __all__ = [
     "overlay_figure", "probabilities_figure", "spectra_figure", "latent_shift_figure",
     "sweep_figure", "sweep_figures", "adversarial_confusion_figure", "fitness_figure",
     "perturbation_size_figure",
+    "accuracy_radius_figure", "radius_pa_figure", "certified_signal_figure", "pa_histogram_figure",
+    "margin_figure", "ablation_figure", "attack_success_figure", "soundness_figure",
 ]
