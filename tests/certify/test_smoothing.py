@@ -190,12 +190,15 @@ def test_auto_batch_measures_activations():
     fewer rows per forward, so certification cannot run out of memory on big networks)."""
     from torch import nn
 
-    from tsviz.certify.smoothing import ACTIVATION_BUDGET, MAX_AUTO_ROWS, _activation_elements_per_row
+    from tsviz.certify.smoothing import (ACTIVATION_BUDGET, CPU_LAYER_BUDGET, MAX_AUTO_ROWS,
+                                         _activation_elements_per_row, _auto_rows)
 
     small = nn.Sequential(nn.Flatten(), nn.Linear(8, 2))
     x = torch.zeros(3, 1, 8)
-    assert _activation_elements_per_row([small], x) == 8 + 2
+    assert _activation_elements_per_row([small], x) == (8 + 2, 8)
+    assert _auto_rows([small], x) == MAX_AUTO_ROWS
     wide = nn.Sequential(nn.Conv1d(1, 4096, 3, padding=1), nn.Flatten(), nn.Linear(4096 * 8, 2))
-    per_row = _activation_elements_per_row([wide], x)
-    assert per_row == 4096 * 8 * 2 + 2
-    assert min(MAX_AUTO_ROWS, ACTIVATION_BUDGET // per_row) < MAX_AUTO_ROWS
+    total, largest = _activation_elements_per_row([wide], x)
+    assert (total, largest) == (4096 * 8 * 2 + 2, 4096 * 8)
+    # on CPU the largest layer (cache) bound is the tighter one here
+    assert _auto_rows([wide], x) == min(ACTIVATION_BUDGET // total, CPU_LAYER_BUDGET // largest) == 64
