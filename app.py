@@ -9,5 +9,6 @@ PAGES = [
     st.Page("pages/2_Model.py", title="Model", icon=":material/neurology:", url_path="Model"),
     st.Page("pages/3_Attack.py", title="Attack", icon=":material/bolt:", url_path="Attack"),
     st.Page("pages/4_Certify.py", title="Certify", icon=":material/verified_user:", url_path="Certify"),
+    st.Page("pages/5_Explain.py", title="Explain", icon=":material/lightbulb:", url_path="Explain"),
 ]
 st.navigation(PAGES).run()

@@ -52,12 +52,16 @@ cards = [
      "Randomized smoothing with Cohen and Renyi bounds, deep ensembles and self-ensembles over fixed masks: "
      "certified accuracy vs radius, per-series radii in signal units, margins, ablations, PGD-L2 success and "
      "a soundness check."),
+    ("pages/5_Explain.py", "Explain", ":material/lightbulb:",
+     "NeuroMask relevance masks and Captum baselines (saliency, integrated gradients, SmoothGrad, occlusion, "
+     "ablation) on clean and adversarial series, scored by deletion/insertion curves; a backdoor-trigger demo."),
 ]
-cols = st.columns(len(cards))
+PER_ROW = 3
+cols = [c for start in range(0, len(cards), PER_ROW) for c in st.columns(PER_ROW)]
 for col, (path, title, icon, text) in zip(cols, cards):
     with col.container(border=True):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.write(text)
 
-st.caption("Augment, Explain and Review pages are on the roadmap (see the issues); "
+st.caption("Augment and Review pages are on the roadmap (see the issues); "
            "the library and the command line (`python -m tsviz --help`) grow with them.")

@@ -85,3 +85,30 @@ def test_cli_certify_deep_ensemble_with_soundness(capsys):
     assert len(res["model"]) == 2 and res["model"][1].endswith("cbf--kachuee--gaussian-0.5")
     s = res["soundness"]
     assert s["n_series"] <= 2 and s["passed"] and s["change_rate_inside"] <= 0.5
+
+
+def test_cli_explain_methods_csv_and_json(tmp_path, capsys):
+    out = tmp_path / "rel.csv"
+    rc = main(["explain", "--dataset", "cbf", "--model", "resnet", "--methods", "neuromask,saliency", "--n", "2",
+               "--steps", "5", "--curve-points", "4", "--out", str(out), "--json", "--quiet"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert [r["method"] for r in res["faithfulness"]] == ["neuromask", "saliency"]
+    assert res["neuromask"]["steps"] == 5 and res["n_series"] == 2
+    import pandas as pd
+
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["series", "method", "t", "relevance"] and len(df) == 2 * 2 * 128
+
+
+def test_cli_explain_backdoor_and_errors(capsys):
+    assert main(["explain", "--backdoor", "--n", "2", "--steps", "5", "--json", "--quiet"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["trigger"]["start"] == 168 and res["backdoor"]["n"] == 2
+    assert 0 <= res["backdoor"]["mass_in_window_triggered"] <= 1
+    assert main(["explain", "--methods", "lime", "--n", "1", "--json", "--quiet"]) == 2
+    assert "unknown method" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["explain", "--backdoor", "--model", "resnet", "--n", "1", "--json", "--quiet"]) == 2
+    assert "no backdoor trigger" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["explain", "--steps", "100000", "--n", "1", "--methods", "neuromask", "--json", "--quiet"]) == 2
+    assert "steps" in json.loads(capsys.readouterr().out)["error"]

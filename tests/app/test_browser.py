@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify")]  # url paths of app.py
+PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify"),
+         ("Explain", "explain")]  # url paths of app.py
 
 
 def _free_port() -> int:
@@ -119,6 +120,32 @@ def test_every_page_renders_in_chromium(server):
                         _wait_until_idle(page)
                         page.wait_for_timeout(500)
                         page.screenshot(path=str(out / f"certify-{tab.lower().replace(' ', '-')}.png"), full_page=True)
+                if name == "explain":  # four series, NeuroMask + baselines, then the backdoor demo
+                    box = page.get_by_label("How many", exact=True)
+                    box.fill("4")
+                    box.press("Enter")
+                    _wait_until_idle(page)
+                    page.get_by_role("button", name="Explain", exact=True).click()
+                    page.get_by_role("tab", name="Faithfulness", exact=True).wait_for(timeout=180_000)
+                    _wait_until_idle(page)
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(out / "explain-results.png"), full_page=True)
+                    for tab in ("NeuroMask evolution", "Faithfulness"):
+                        page.get_by_role("tab", name=tab, exact=True).click()
+                        _wait_until_idle(page)
+                        page.wait_for_timeout(500)
+                        page.screenshot(path=str(out / f"explain-{tab.lower().replace(' ', '-')}.png"), full_page=True)
+                    page.get_by_role("tab", name="Backdoor trigger demo", exact=True).click()
+                    _wait_until_idle(page)
+                    box = page.get_by_label("Beats (non-N)", exact=True)
+                    box.fill("4")
+                    box.press("Enter")
+                    _wait_until_idle(page)
+                    page.get_by_role("button", name="Run the demo", exact=True).click()
+                    page.get_by_text("Mask mass in the window").first.wait_for(timeout=180_000)
+                    _wait_until_idle(page)
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(out / "explain-backdoor.png"), full_page=True)
                 for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
                     n = page.locator(sel).count()
                     if n:

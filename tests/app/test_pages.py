@@ -289,3 +289,59 @@ def test_certify_page_bad_settings_keep_results():
     at.button(key="cert_atk_go").click().run()
     assert not at.exception and any("abc" in e.value for e in at.error)
     assert list(at.session_state[state.CERTIFY_RESULT]["cmp"].results) == ["Single"]
+
+
+def test_explain_page_methods_and_faithfulness():
+    at = _app("pages/5_Explain.py").run()
+    _no_errors(at)
+    assert any("Explain" in t.value for t in at.title)
+    at.number_input(key="xp_n").set_value(3)
+    at.number_input(key="xp_steps").set_value(20)
+    at.number_input(key="xp_fsteps").set_value(5)
+    at.multiselect(key="xp_methods").set_value(["neuromask", "saliency", "occlusion"])
+    at.button(key="xp_run").click().run()
+    _no_errors(at)
+    res = at.session_state[state.EXPLAIN_RESULT]
+    cmp = res["cmp"]
+    assert list(cmp.relevance) == ["neuromask", "saliency", "occlusion"]
+    assert cmp.relevance["neuromask"].shape == (3, 187)
+    assert list(cmp.table["method"]) == ["neuromask", "saliency", "occlusion"]
+    assert cmp.mask_result.history.shape[1:] == (3, 187)
+    assert any("relevances" in b.label.lower() for b in at.get("download_button"))
+    # bad settings: no method -> a message, the previous results stay
+    at.multiselect(key="xp_methods").set_value([])
+    at.button(key="xp_run").click().run()
+    assert not at.exception
+    assert any("at least one method" in e.value for e in at.error)
+    assert at.session_state[state.EXPLAIN_RESULT]["cmp"] is cmp
+
+
+def test_explain_page_adversarial_pair_and_backdoor_demo():
+    at = _app("pages/5_Explain.py").run()
+    _no_errors(at)
+    model_path = at.session_state[state.MODEL_PATH]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 1, 187)).astype(np.float32)
+    at.session_state[state.ADVERSARIAL] = {
+        "x": x, "x_adv": x + 0.05, "y": np.array([0, 1, 2, 3]), "adv_pred": np.array([1, 1, 1, 1]),
+        "indices": np.arange(4), "split": "test", "spec": "synthetic-ecg", "model_path": model_path,
+        "attack": "pgd", "params": {}}
+    at.run()
+    _no_errors(at)
+    at.radio(key="xp_source").set_value("Adversarial examples from the Attack page")
+    at.number_input(key="xp_n").set_value(2)
+    at.number_input(key="xp_steps").set_value(10)
+    at.number_input(key="xp_fsteps").set_value(4)
+    at.multiselect(key="xp_methods").set_value(["neuromask", "saliency"])
+    at.button(key="xp_run").click().run()
+    _no_errors(at)
+    res = at.session_state[state.EXPLAIN_RESULT]
+    assert res["source"] == "adversarial" and res["cmp"].relevance["saliency"].shape == (4, 187)
+    # backdoor demo on the zoo's backdoored model
+    at.number_input(key="bd_n").set_value(2)
+    at.number_input(key="bd_steps").set_value(10)
+    at.button(key="bd_run").click().run()
+    _no_errors(at)
+    demo = at.session_state[state.BACKDOOR_RESULT]["demo"]
+    assert demo.mass_triggered.shape == (2,) and demo.trigger.window == (168, 180)
+    assert any("Mask mass" in m.label for m in at.metric)

@@ -55,6 +55,9 @@ ZOO: tuple[ZooEntry, ...] = (
       for s in SMOOTHING_SIGMAS for r, k in SMOOTHING_RECIPES),
     *(ZooEntry("cbf", "kachuee", recipe=f"{r}-{s}{k}", epochs=60, batch_size=16, patience=20)
       for s in SMOOTHING_SIGMAS for r, k in SMOOTHING_RECIPES),
+    # Backdoored model for the Explain page's trigger demo (issue 6): 10 % of each batch gets a
+    # 12-step square wave over steps [168, 180) and label N; the card states the trigger.
+    ZooEntry("synthetic-ecg", "kachuee", recipe="backdoor", epochs=15),
 )
 
 

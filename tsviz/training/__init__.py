@@ -2,6 +2,7 @@
 from tsviz.training.fit import MAX_BATCH_SIZE, MAX_EPOCHS, FitResult, fit
 from tsviz.training.recipes import RECIPES, Recipe, Standard, get_recipe, register_recipe
 from tsviz.training import noise_recipes  # noqa: F401,E402  (registers gaussian, masked_gaussian)
+from tsviz.training import backdoor  # noqa: F401,E402  (registers backdoor)
 
 __all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE", "RECIPES", "Recipe", "Standard",
            "get_recipe", "register_recipe"]

@@ -268,6 +268,8 @@ def fit(
         "test_accuracy": float((test_logits.argmax(1).numpy() == dataset.y_test).mean()),
         "train_seconds": train_seconds,
     }
+    if hasattr(rec, "card_metrics"):  # recipe-specific test metrics (e.g. the backdoor's success rate)
+        metrics.update(rec.card_metrics(model, dataset))
     if progress is not None:
         progress(1.0, f"done: test accuracy {metrics['test_accuracy']:.3f}")
     model.card = {
@@ -286,5 +288,6 @@ def fit(
                      "patience": patience, "weight_decay": weight_decay, "optimizer": "adam",
                      "device": str(dev)},
         "metrics": metrics,
+        **(rec.card_info(dataset) if hasattr(rec, "card_info") else {}),
     }
     return FitResult({c: np.asarray(v) for c, v in history.items()}, best_epoch, stopped_early, cancelled, metrics)

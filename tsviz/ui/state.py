@@ -47,3 +47,11 @@ MAX_CERTIFY_SAMPLES = 500
 MAX_CERTIFY_N = 10_000
 MAX_CERTIFY_N0 = 1_000
 MAX_CERTIFY_MASKS = 32
+#: Explain page: the last comparison of methods and the last backdoor demo.
+EXPLAIN_RESULT = "tsviz_explain_result"
+BACKDOOR_RESULT = "tsviz_backdoor_result"
+#: Explain page caps (series explained at once; NeuroMask steps).
+MAX_EXPLAIN_SAMPLES = 64
+MAX_EXPLAIN_STEPS = 2000
+#: The zoo's backdoored model used by the trigger demo.
+BACKDOOR_MODEL_STEM = "synthetic-ecg--kachuee--backdoor"

@@ -21,6 +21,11 @@ from tsviz.viz.certify_figures import (
     ablation_figure, accuracy_radius_figure, attack_success_figure, certified_signal_figure,
     margin_figure, pa_histogram_figure, radius_pa_figure, soundness_figure,
 )
+from tsviz.viz.explain_figures import (
+    faithfulness_auc_figure, faithfulness_figure, loss_history_figure, mask_evolution_figure,
+    method_grid_figure, relevance_figure, relevance_from_attribution, relevance_pair_figure,
+    trigger_mass_figure, trigger_overlay_figure,
+)
 
 __all__ = [
     "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
@@ -33,4 +38,7 @@ __all__ = [
     "perturbation_size_figure",
     "accuracy_radius_figure", "radius_pa_figure", "certified_signal_figure", "pa_histogram_figure",
     "margin_figure", "ablation_figure", "attack_success_figure", "soundness_figure",
+    "relevance_figure", "relevance_pair_figure", "method_grid_figure", "mask_evolution_figure",
+    "loss_history_figure", "faithfulness_figure", "faithfulness_auc_figure", "trigger_mass_figure",
+    "trigger_overlay_figure", "relevance_from_attribution",
 ]

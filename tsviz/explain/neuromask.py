@@ -1,0 +1,299 @@
+"""NeuroMask for time series: learn a relevance mask that keeps the model's prediction.
+
+Dissertation "Secure and private machine learning for smart devices" (M. Alzantot, UCLA 2019),
+chapter 5, section 5.4, Algorithm 4, adapted from images ``(H, W)`` to series ``(C, T)``:
+
+* mask weights ``W`` ``(n, T)`` (shared by all channels; ``per_channel=True`` gives ``(n, C, T)``),
+  initialised ``W ~ U(-tau, tau)`` (Algorithm 4, line 3);
+* relevance mask ``m = sigmoid(W)`` in ``[0, 1]``;
+* masked input ``x_bar = m * x + (1 - m) * b`` with the baseline ``b`` of
+  :mod:`tsviz.explain.baselines` (``"zero"`` gives ``m * x``, the paper's line 5);
+* ``L_pred = -log softmax(f(x_bar))[y*]`` with ``y* = argmax f(x)`` (line 8) or a chosen target;
+* ``L_sparse = sum_t |W_t + tau|`` (the text's definition, which pushes irrelevant steps to
+  ``W = -tau``, ``sigmoid(-tau) ~ 0``; line 9's ``|W|_1`` is read as this);
+* ``L_smooth = sum_t |(W * [1, -2, 1])_t|``, the 1-D discrete Laplacian ("valid" convolution,
+  ``T - 2`` terms; per channel when ``per_channel``);
+* ``L_total = lambda_p L_pred + lambda_sp L_sparse + lambda_sm L_smooth`` minimised with
+  RMSProp (lines 12-14; line 14's ``sqrt(dW)`` is read as the running average ``sqrt(v_dw)``
+  of standard RMSProp, :class:`torch.optim.RMSprop` with ``alpha = beta``).
+
+All ``n`` series are optimised together in one batch: the total loss is the sum of the per-series
+losses, so each series' weights see only their own gradient and, RMSProp being element-wise, the
+result equals ``n`` separate runs. The model is never modified (eval mode and frozen parameters
+inside, restored afterwards; gradients are taken with :func:`torch.autograd.grad` with respect to
+``W`` only).
+
+Defaults: the paper's ``tau = 20`` saturates the sigmoid for most initial weights, which slows
+learning on short series; tsviz keeps ``tau`` (the sparsity target) at 20 but initialises in
+``U(-init_scale, init_scale)`` with ``init_scale = 3`` by default (``init_scale=None`` uses
+``tau``, the paper's initialisation). Loss weights are per term as written (sums over steps), so
+for a longer series the same ``lambda_sp`` buys proportionally more sparsity pressure in total
+but the same per-step pressure. ``lambda_sm`` defaults to a fifth of ``lambda_sp``: the L1 norm
+of the Laplacian has a gradient of up to ``4 lambda_sm`` per step whose sign flips from step to
+step, and under RMSProp a larger value drowns the steady pull of the sparseness term (on a model
+that reads only a known window, ``lambda_sm = 2 lambda_sp`` left ~50 % of the mask mass outside
+the window after 300 steps; ``lambda_sp / 5`` left none).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from tsviz.explain.baselines import BASELINES, check_baseline, make_baseline
+
+__all__ = ["neuromask", "MaskResult", "MAX_NEUROMASK_STEPS", "MAX_NEUROMASK_SAMPLES",
+           "MAX_HISTORY_SNAPSHOTS", "NEUROMASK_DEFAULTS"]
+
+#: Caps on user-settable costs.
+MAX_NEUROMASK_STEPS = 5000
+MAX_NEUROMASK_SAMPLES = 1000
+#: At most this many mask snapshots are kept in ``history``.
+MAX_HISTORY_SNAPSHOTS = 200
+#: Default hyperparameters (see the module docstring).
+NEUROMASK_DEFAULTS: dict[str, Any] = {
+    "steps": 300, "lr": 0.1, "lambda_p": 1.0, "lambda_sp": 0.01, "lambda_sm": 0.002, "tau": 20.0,
+    "init_scale": 3.0, "beta": 0.9, "baseline": "zero",
+}
+_LOSS_COLUMNS = ("step", "total", "pred", "sparse", "smooth")
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    """Output of :func:`neuromask`.
+
+    Attributes
+    ----------
+    mask : ndarray ``(n, T)`` (``(n, C, T)`` with ``per_channel``), float32 in ``[0, 1]``
+        Final relevance mask ``sigmoid(W)``; 1 = relevant, 0 = can be removed.
+    target : ndarray ``(n,)`` int64
+        Class whose probability the mask preserves.
+    clean_prob : ndarray ``(n,)``
+        Softmax probability of ``target`` on the clean input.
+    masked_prob : ndarray ``(n,)``
+        Softmax probability of ``target`` on the final masked input.
+    history : ndarray ``(S, n, T)`` (or ``(S, n, C, T)``), float32
+        Mask snapshots at ``history_steps`` (step 0 = the initial mask, the last = ``mask``).
+    history_steps : ndarray ``(S,)`` int
+    losses : ndarray ``(steps + 1, 5)``
+        Columns ``step, total, pred, sparse, smooth`` (means over series; row ``k`` is the loss at
+        the weights after ``k`` updates, the last row the final weights).
+    baseline : str
+    params : dict
+        Every hyperparameter used (for the record / export).
+    """
+
+    mask: np.ndarray
+    target: np.ndarray
+    clean_prob: np.ndarray
+    masked_prob: np.ndarray
+    history: np.ndarray
+    history_steps: np.ndarray
+    losses: np.ndarray
+    baseline: str
+    params: dict = field(default_factory=dict)
+
+    def loss_frame(self):
+        """The loss history as a pandas DataFrame (columns step, total, pred, sparse, smooth)."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.losses, columns=list(_LOSS_COLUMNS))
+        df["step"] = df["step"].astype(int)
+        return df
+
+    def active_fraction(self, threshold: float = 0.5) -> np.ndarray:
+        """Share of time steps per series whose mask is at least ``threshold``, ``(n,)``."""
+        m = self.mask if self.mask.ndim == 2 else self.mask.max(axis=1)
+        return (m >= threshold).mean(axis=1)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "n": int(self.mask.shape[0]), "T": int(self.mask.shape[-1]),
+            "mean_mask": float(self.mask.mean()),
+            "active_fraction": float(self.active_fraction().mean()),
+            "mean_clean_prob": float(self.clean_prob.mean()),
+            "mean_masked_prob": float(self.masked_prob.mean()),
+            "prediction_kept": float(np.mean(self.masked_prob >= 0.5)),
+            "final_loss": float(self.losses[-1, 1]),
+            **{k: v for k, v in self.params.items() if k != "seed" or v is not None},
+        }
+
+
+def _number(name: str, v: Any, lo: float, hi: float, *, lo_open: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) \
+            or v < lo or v > hi or (lo_open and v == lo):
+        raise ValueError(f"{name} must be a number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
+    return float(v)
+
+
+def _integer(name: str, v: Any, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
+    return int(v)
+
+
+def _targets(target, clean_logits: torch.Tensor) -> torch.Tensor:
+    n, K = clean_logits.shape
+    if target is None:
+        return clean_logits.argmax(dim=1)
+    t = torch.as_tensor(np.asarray(target), device=clean_logits.device)
+    if t.is_floating_point() or t.dtype == torch.bool:
+        raise ValueError(f"target must be an int or a sequence of ints, got {target!r}")
+    t = t.to(torch.int64)
+    if t.ndim == 0:
+        t = t.expand(n)
+    if t.shape != (n,):
+        raise ValueError(f"target must be one int or one per series ({n}), got shape {tuple(t.shape)}")
+    if (t < 0).any() or (t >= K).any():
+        raise ValueError(f"target must be a class in [0, {K}), got {t.unique().tolist()}")
+    return t
+
+
+def _snapshot_steps(steps: int, every: int | None) -> list[int]:
+    if every is None:
+        every = max(1, math.ceil(steps / 50))
+    every = max(every, math.ceil(steps / (MAX_HISTORY_SNAPSHOTS - 1)))
+    out = list(range(0, steps + 1, every))
+    if out[-1] != steps:
+        out.append(steps)
+    return out
+
+
+def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: int | Sequence[int] | None = None,
+              steps: int = 300, lr: float = 0.1, lambda_p: float = 1.0, lambda_sp: float = 0.01,
+              lambda_sm: float = 0.002, tau: float = 20.0, init_scale: float | None = 3.0, beta: float = 0.9,
+              baseline: str = "zero", blur_width: int | None = None, per_channel: bool = False,
+              history_every: int | None = None, seed: int = 0, generator: torch.Generator | None = None,
+              progress: Callable[[float, str], None] | None = None) -> MaskResult:
+    """Learn NeuroMask relevance masks for a batch of series (dissertation ch. 5, Algorithm 4).
+
+    Parameters
+    ----------
+    model : nn.Module mapping ``(b, C, T)`` to logits ``(b, K)``; left unchanged.
+    x : tensor or array ``(n, C, T)``, float, signal units; ``n <= MAX_NEUROMASK_SAMPLES``.
+    target : None, int or ``(n,)`` ints
+        Class to preserve; None = the model's prediction on ``x`` (the paper's ``argmax y``).
+    steps : int in ``[1, MAX_NEUROMASK_STEPS]``
+        RMSProp updates.
+    lr : float > 0
+        RMSProp learning rate (``alpha`` of Algorithm 4).
+    lambda_p, lambda_sp, lambda_sm : float >= 0
+        Weights of the prediction, sparseness and smoothness costs.
+    tau : float > 0
+        Sparsity target: ``L_sparse`` pulls weights to ``-tau``.
+    init_scale : float > 0 or None
+        Initial weights ``U(-init_scale, init_scale)``; None uses ``tau`` (the paper).
+    beta : float in [0, 1)
+        RMSProp smoothing constant.
+    baseline : {"zero", "mean", "blur"}
+        What masked steps are replaced by (:func:`tsviz.explain.baselines.make_baseline`).
+    per_channel : bool
+        One mask per channel ``(n, C, T)`` instead of one shared over channels.
+    history_every : int or None
+        Snapshot period in steps (default ``ceil(steps / 50)``; at most
+        ``MAX_HISTORY_SNAPSHOTS`` snapshots).
+    seed, generator
+        Randomness of the initial weights (``generator`` wins when given).
+    progress : callable ``(fraction, message)`` or None
+
+    Returns
+    -------
+    MaskResult
+    """
+    from tsviz.attacks.base import guard_model
+
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    steps = _integer("steps", steps, 1, MAX_NEUROMASK_STEPS)
+    lr = _number("lr", lr, 0.0, 100.0, lo_open=True)
+    lambda_p = _number("lambda_p", lambda_p, 0.0, 1e6)
+    lambda_sp = _number("lambda_sp", lambda_sp, 0.0, 1e6)
+    lambda_sm = _number("lambda_sm", lambda_sm, 0.0, 1e6)
+    tau = _number("tau", tau, 0.0, 100.0, lo_open=True)
+    init = tau if init_scale is None else _number("init_scale", init_scale, 0.0, 100.0, lo_open=True)
+    beta = _number("beta", beta, 0.0, 0.9999)
+    check_baseline(baseline)
+    if not isinstance(per_channel, bool):
+        raise ValueError(f"per_channel must be True or False, got {per_channel!r}")
+    if history_every is not None:
+        history_every = _integer("history_every", history_every, 1, MAX_NEUROMASK_STEPS)
+
+    dev = next((p.device for p in model.parameters()), torch.device("cpu"))
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"x must be floating point, got {x.dtype}")
+    n, C, T = x.shape
+    if not 1 <= n <= MAX_NEUROMASK_SAMPLES:
+        raise ValueError(f"x must hold between 1 and {MAX_NEUROMASK_SAMPLES} series, got {n}")
+    if T < 3:
+        raise ValueError(f"series must have at least 3 time steps (the Laplacian), got T={T}")
+    x = x.detach().to(dev, torch.float32)
+    if not torch.isfinite(x).all():
+        raise ValueError("x contains NaN or Inf")
+    if generator is None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        generator = torch.Generator(device="cpu").manual_seed(int(seed))
+    elif not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+
+    base = make_baseline(x, baseline, blur_width=blur_width)
+    shape = (n, C, T) if per_channel else (n, 1, T)
+    w0 = (torch.rand(shape, generator=generator, device=generator.device) * 2 - 1) * init
+    W = w0.to(dev).requires_grad_(True)
+    lap = torch.tensor([[[1.0, -2.0, 1.0]]], device=dev)
+    opt = torch.optim.RMSprop([W], lr=lr, alpha=beta, eps=1e-8)
+    snaps = set(_snapshot_steps(steps, history_every))
+    history, history_steps, losses = [], [], []
+
+    def terms(W):
+        m = torch.sigmoid(W)
+        logp = torch.log_softmax(model(m * x + (1 - m) * base).float(), dim=1)
+        pred = -logp.gather(1, tgt[:, None])[:, 0]
+        sparse = (W + tau).abs().flatten(1).sum(1)
+        smooth = F.conv1d(W.reshape(-1, 1, T), lap).abs().reshape(n, -1).sum(1)
+        return m, logp, pred, sparse, smooth
+
+    with guard_model(model):
+        with torch.no_grad():
+            clean = torch.softmax(model(x).float(), dim=1)
+        tgt = _targets(target, clean)
+        for step in range(steps + 1):
+            m, logp, pred, sparse, smooth = terms(W)
+            total = lambda_p * pred + lambda_sp * sparse + lambda_sm * smooth
+            losses.append([step, *(float(t.detach().mean()) for t in (total, pred, sparse, smooth))])
+            if step in snaps:
+                history.append(m.detach()[:, 0] if not per_channel else m.detach())
+                history_steps.append(step)
+            if step == steps:
+                masked_prob = logp.detach().exp().gather(1, tgt[:, None])[:, 0]
+                break
+            (grad,) = torch.autograd.grad(total.sum(), W)
+            W.grad = grad
+            opt.step()
+            if progress is not None and (step + 1) % max(1, steps // 50) == 0:
+                progress((step + 1) / steps, f"NeuroMask step {step + 1}/{steps}: loss {losses[-1][1]:.4g}")
+
+    mask = torch.sigmoid(W.detach())
+    mask = mask[:, 0] if not per_channel else mask
+    return MaskResult(
+        mask=mask.cpu().numpy().astype(np.float32),
+        target=tgt.cpu().numpy().astype(np.int64),
+        clean_prob=clean.gather(1, tgt[:, None])[:, 0].cpu().numpy(),
+        masked_prob=masked_prob.cpu().numpy(),
+        history=torch.stack(history).cpu().numpy().astype(np.float32),
+        history_steps=np.asarray(history_steps, dtype=np.int64),
+        losses=np.asarray(losses, dtype=np.float64),
+        baseline=baseline,
+        params={"steps": steps, "lr": lr, "lambda_p": lambda_p, "lambda_sp": lambda_sp, "lambda_sm": lambda_sm,
+                "tau": tau, "init_scale": init, "beta": beta, "baseline": baseline, "blur_width": blur_width,
+                "per_channel": per_channel, "seed": seed},
+    )
