@@ -10,5 +10,6 @@ PAGES = [
     st.Page("pages/3_Attack.py", title="Attack", icon=":material/bolt:", url_path="Attack"),
     st.Page("pages/4_Certify.py", title="Certify", icon=":material/verified_user:", url_path="Certify"),
     st.Page("pages/5_Explain.py", title="Explain", icon=":material/lightbulb:", url_path="Explain"),
+    st.Page("pages/6_Augment.py", title="Augment", icon=":material/auto_fix_high:", url_path="Augment"),
 ]
 st.navigation(PAGES).run()

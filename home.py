@@ -55,6 +55,9 @@ cards = [
     ("pages/5_Explain.py", "Explain", ":material/lightbulb:",
      "NeuroMask relevance masks and Captum baselines (saliency, integrated gradients, SmoothGrad, occlusion, "
      "ablation) on clean and adversarial series, scored by deletion/insertion curves; a backdoor-trigger demo."),
+    ("pages/6_Augment.py", "Augment", ":material/auto_fix_high:",
+     "Fit an ODENet, see every ODE-guided and spectral augmentation, train with augmentations, Feat-Sim, NSR "
+     "losses or adversarial training, and compare clean / FGSM / BIM accuracy, accuracy-vs-eps and latents."),
 ]
 PER_ROW = 3
 cols = [c for start in range(0, len(cards), PER_ROW) for c in st.columns(PER_ROW)]
@@ -63,5 +66,5 @@ for col, (path, title, icon, text) in zip(cols, cards):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.write(text)
 
-st.caption("Augment and Review pages are on the roadmap (see the issues); "
+st.caption("The Review page is on the roadmap (see the issues); "
            "the library and the command line (`python -m tsviz --help`) grow with them.")

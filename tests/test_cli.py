@@ -112,3 +112,36 @@ def test_cli_explain_backdoor_and_errors(capsys):
     assert "no backdoor trigger" in json.loads(capsys.readouterr().out)["error"]
     assert main(["explain", "--steps", "100000", "--n", "1", "--methods", "neuromask", "--json", "--quiet"]) == 2
     assert "steps" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_augment_fit_odenet_then_augment(tmp_path, capsys):
+    stem = tmp_path / "ode"
+    assert main(["augment", "--dataset", "cbf", "--fit-odenet", "--epochs", "2", "--out", str(stem), "--json",
+                 "--quiet"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["epochs"] == 2 and (tmp_path / "ode.safetensors").exists()
+    npz = tmp_path / "aug.npz"
+    assert main(["augment", "--dataset", "cbf", "--odenet", str(stem), "--model", "resnet", "--n", "3",
+                 "--out", str(npz), "--json", "--quiet"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert set(res["methods"]) == {"in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "spec_den"}
+    assert res["methods"]["in_clamp_grad"]["max_abs_change"] <= 0.33 + 1e-6
+    import numpy as np
+
+    with np.load(npz) as z:
+        assert z["out_sign_grad"].shape == (3, 1, 128)
+    assert main(["augment", "--dataset", "cbf", "--methods", "in_clamp_grad", "--json", "--quiet"]) == 2
+    assert "--odenet" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_train_recipe_params(tmp_path, capsys):
+    out = tmp_path / "m"
+    rc = main(["train", "--dataset", "cbf", "--arch", "kachuee", "--recipe", "nsr_loss2", "--param", "beta=0.3",
+               "--epochs", "1", "--out", str(out), "--json", "--quiet"])
+    assert rc == 0
+    capsys.readouterr()
+    card = load(out).card
+    assert card["recipe"] == "nsr_loss2" and card["recipe_hparams"] == {"beta": 0.3}
+    assert main(["train", "--dataset", "cbf", "--recipe", "pgd_at", "--param", "eps", "--epochs", "1",
+                 "--out", str(out), "--json", "--quiet"]) == 2
+    assert "key=value" in json.loads(capsys.readouterr().out)["error"]

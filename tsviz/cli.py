@@ -8,6 +8,7 @@ Commands
 ``attack``  attack a model on a dataset's series (one attack, or a budget sweep) and report
 ``certify`` randomized-smoothing certificates (Cohen or Renyi bound, optional self-ensemble masks)
 ``explain`` NeuroMask and Captum relevances scored by deletion/insertion AUC, or the backdoor demo
+``augment`` fit an ODENet (``--fit-odenet``) or write augmented copies of a dataset's series
 
 With ``--json`` the result is one JSON object on stdout; progress goes to stderr. Errors exit
 with status 2 and a one-line message (a JSON ``{"error": ...}`` with ``--json``).
@@ -71,8 +72,15 @@ def _cmd_train(args: argparse.Namespace) -> Any:
         raise ValueError("--out is required (where to save the checkpoint), unless --zoo is given")
     ds = load(args.dataset)
     model = build(args.arch, ds.n_channels, ds.n_classes, ds.length, seed=args.seed)
+    hp = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param must be key=value, got {item!r}")
+        hp[key.strip()] = _parse_value(value)
     result = fit(model, ds, recipe=args.recipe, epochs=args.epochs, seed=args.seed, lr=args.lr,
-                 batch_size=args.batch_size, patience=args.patience, progress=progress, device=args.device)
+                 weight_decay=args.weight_decay, batch_size=args.batch_size, patience=args.patience,
+                 progress=progress, device=args.device, **hp)
     path = save(model.to("cpu"), args.out)
     return {"checkpoint": str(path), "dataset": ds.spec, "arch": model.arch, "recipe": args.recipe,
             **result.summary()}
@@ -238,6 +246,54 @@ def _cmd_explain(args: argparse.Namespace) -> Any:
     return out
 
 
+def _cmd_augment(args: argparse.Namespace) -> Any:
+    import numpy as np
+    import torch
+
+    from tsviz.augment import AUGMENTATIONS, augment, fit_odenet, load_odenet, save_odenet
+    from tsviz.data import load
+
+    ds = load(args.dataset)
+    progress = _progress_printer(not args.quiet)
+    if args.fit_odenet:
+        if not args.out:
+            raise ValueError("--out is required with --fit-odenet (the ODENet checkpoint stem)")
+        res = fit_odenet(ds.X_train, epochs=args.epochs, seed=args.seed, device=args.device, progress=progress)
+        path = save_odenet(res.odenet.to("cpu"), args.out, {"dataset": ds.spec, **res.summary()})
+        return {"odenet": str(path), "dataset": ds.spec, **res.summary()}
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"unknown augmentation(s) {unknown}; choose from {', '.join(AUGMENTATIONS)}")
+    needs_ode = [m for m in methods if m != "spec_den"]
+    if needs_ode and not args.odenet:
+        raise ValueError(f"{', '.join(needs_ode)} need --odenet PATH (fit one with --fit-odenet)")
+    odenet = load_odenet(args.odenet, device=args.device) if needs_ode else None
+    model = None
+    if "out_sign_grad" in methods:
+        from tsviz.models import resolve_model
+
+        model = resolve_model(args.model, ds.spec, device=args.device)
+    X, y = ds.split(args.split)
+    n = min(args.n, len(y))
+    x = torch.as_tensor(np.asarray(X[:n], dtype=np.float32)).to(args.device)
+    yt = torch.as_tensor(np.asarray(y[:n])).long().to(args.device)
+    out, stats = {"x": X[:n], "y": y[:n]}, {}
+    for m in methods:
+        params = {"beta": args.beta} if m in ("in_clamp_grad", "out_sign_grad", "rand_grad") else (
+            {"eps_max": args.eps_max} if m == "in_sign_grad" else {})
+        xa = augment(m, x, yt, model=model, derivative=odenet if m != "spec_den" else None,
+                     generator=torch.Generator(device=args.device).manual_seed(args.seed), **params)
+        xa = xa.detach().cpu().numpy()
+        out[m] = xa
+        d = np.abs(xa - X[:n])
+        stats[m] = {"max_abs_change": float(d.max()), "mean_abs_change": float(d.mean())}
+    if args.out:
+        np.savez_compressed(args.out, **out)
+    return {"dataset": ds.spec, "split": args.split, "n_series": n, "methods": stats,
+            **({"npz": str(args.out)} if args.out else {})}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tsviz", description="tsviz: adversarial robustness of time-series classifiers")
     sub = p.add_subparsers(dest="command", required=True)
@@ -258,9 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("train", help="train a model (or rebuild the zoo with --zoo)")
     sp.add_argument("--dataset", default="synthetic-ecg")
     sp.add_argument("--arch", default="resnet")
-    sp.add_argument("--recipe", default="standard")
+    sp.add_argument("--recipe", default="standard",
+                    help="standard, gaussian-<sigma>, masked_gaussian-<sigma>-<kind>, backdoor, augmented, mse, "
+                         "mse_margin, nsr_loss1, nsr_loss2, jacobian, pgd_at, wpgd_at")
+    sp.add_argument("--param", action="append",
+                    help="recipe hyperparameter key=value (JSON values), repeatable, e.g. beta=0.5, "
+                         "augmentation=out_sign_grad, odenet=PATH, feat_sim=1")
     sp.add_argument("--epochs", type=int, default=20)
     sp.add_argument("--lr", type=float, default=1e-3)
+    sp.add_argument("--weight-decay", type=float, default=0.0)
     sp.add_argument("--batch-size", type=int, default=64)
     sp.add_argument("--patience", type=int, default=10)
     sp.add_argument("--seed", type=int, default=0)
@@ -337,6 +399,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true")
     common(sp)
     sp.set_defaults(func=_cmd_explain)
+    sp = sub.add_parser("augment", help="fit an ODENet (--fit-odenet) or write augmented series (NPZ)")
+    sp.add_argument("--dataset", default="synthetic-ecg")
+    sp.add_argument("--fit-odenet", action="store_true", help="fit an ODENet on the training split and save it to --out")
+    sp.add_argument("--epochs", type=int, default=None, help="ODENet epochs (default: about 3,000 optimiser steps)")
+    sp.add_argument("--odenet", default=None, help="ODENet checkpoint for the gradient-guided augmentations")
+    sp.add_argument("--methods", default="in_clamp_grad,in_sign_grad,out_sign_grad,rand_grad,spec_den")
+    sp.add_argument("--model", default="resnet", help="classifier for out_sign_grad")
+    sp.add_argument("--beta", type=float, default=0.33)
+    sp.add_argument("--eps-max", type=float, default=0.33)
+    sp.add_argument("--n", type=int, default=100, help="series to augment")
+    sp.add_argument("--split", default="train", choices=["train", "test"])
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--device", default="cpu")
+    sp.add_argument("--out", default=None, help="ODENet stem (--fit-odenet) or .npz of x, y and each augmentation")
+    sp.add_argument("--quiet", action="store_true")
+    common(sp)
+    sp.set_defaults(func=_cmd_augment)
     return p
 
 

@@ -18,7 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify"),
-         ("Explain", "explain")]  # url paths of app.py
+         ("Explain", "explain"), ("Augment", "augment")]  # url paths of app.py
 
 
 def _free_port() -> int:

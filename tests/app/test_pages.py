@@ -345,3 +345,55 @@ def test_explain_page_adversarial_pair_and_backdoor_demo():
     demo = at.session_state[state.BACKDOOR_RESULT]["demo"]
     assert demo.mass_triggered.shape == (2,) and demo.trigger.window == (168, 180)
     assert any("Mask mass" in m.label for m in at.metric)
+
+
+def test_augment_page_odenet_examples_train_compare():
+    at = _app("pages/6_Augment.py").run()
+    _no_errors(at)
+    at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
+    _no_errors(at)
+    assert any("Augment" in t.value for t in at.title)
+    # ODENet: a short fit, saved and used
+    at.number_input(key="ode_epochs").set_value(2)
+    at.button(key="ode_fit").click().run()
+    _no_errors(at)
+    info = at.session_state[state.AUG_ODENET]
+    assert info["spec"] == "cbf" and Path(info["path"] + ".safetensors").exists()
+    assert any("Fitted" in s.value for s in at.success)
+    # train: Out-Sign-Grad + Feat-Sim for one epoch, saved and selectable
+    at.selectbox(key="aug_arch").set_value("kachuee")
+    at.number_input(key="aug_t_epochs").set_value(1)
+    at.text_input(key="aug_name").set_value("cbf-osg")
+    next(b for b in at.button if b.label == "Train").click().run()
+    _no_errors(at)
+    trained = at.session_state[state.AUG_TRAINED]
+    assert len(trained) == 1 and trained[0].endswith("cbf-osg")
+    card = json.loads(Path(trained[0] + ".json").read_text())
+    assert card["recipe"] == "augmented" and card["training"]["epochs"] == 1
+    # compare the selected model and the new one on a few series
+    ms = at.multiselect(key="cmp_models")
+    assert ms.value, (at.session_state[state.MODEL_PATH], trained, ms.options)
+    at.number_input(key="cmp_n").set_value(6)
+    at.number_input(key="cmp_bim_steps").set_value(3)
+    at.text_input(key="cmp_eps").set_value("0, 0.1")
+    at.button(key="cmp_go").click().run()
+    _no_errors(at)
+    res = at.session_state[state.AUG_COMPARE]
+    assert len(res["table"]) == 2 and {"true", "fgsm", "bim"} <= set(res["table"].columns)
+    assert set(res["curves"]["eps"]) == {0.0, 0.1}
+
+
+def test_augment_page_bad_input_keeps_state():
+    at = _app("pages/6_Augment.py").run()
+    _no_errors(at)
+    at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
+    # gradient augmentation without an ODENet: a clear message, nothing trained
+    at.text_input(key="aug_name").set_value("x")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception
+    assert any("needs an ODENet" in e.value for e in at.error)
+    assert not at.session_state[state.AUG_TRAINED] if state.AUG_TRAINED in at.session_state else True
+    # compare with a bad eps list
+    at.text_input(key="cmp_eps").set_value("a, b")
+    at.button(key="cmp_go").click().run()
+    assert not at.exception and any("Comparison failed" in e.value for e in at.error)

@@ -55,3 +55,18 @@ MAX_EXPLAIN_SAMPLES = 64
 MAX_EXPLAIN_STEPS = 2000
 #: The zoo's backdoored model used by the trigger demo.
 BACKDOOR_MODEL_STEM = "synthetic-ecg--kachuee--backdoor"
+#: Augment page: the ODENet in use, a training run in progress, models trained here, the comparison.
+AUG_ODENET = "tsviz_aug_odenet"
+AUG_TRAINING = "tsviz_aug_training_in_progress"
+AUG_TRAINED = "tsviz_aug_trained"
+AUG_COMPARE = "tsviz_aug_compare"
+#: Augment page caps.
+MAX_ODE_EPOCHS = 1000
+MAX_COMPARE_MODELS = 8
+MAX_COMPARE_SAMPLES = 2000
+
+
+def user_odenet_dir() -> Path:
+    """Where ODENets fitted in the app are saved: beside the user models, in ``<user_models>_odenets``."""
+    d = user_model_dir()
+    return d.with_name(d.name + "_odenets")

@@ -26,6 +26,10 @@ from tsviz.viz.explain_figures import (
     method_grid_figure, relevance_figure, relevance_from_attribution, relevance_pair_figure,
     trigger_mass_figure, trigger_overlay_figure,
 )
+from tsviz.viz.augment_figures import (
+    accuracy_eps_figure, augmented_examples_figure, derivative_figure, latent_pca_grid_figure,
+    robustness_table_figure, training_compare_figure,
+)
 
 __all__ = [
     "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
@@ -41,4 +45,6 @@ __all__ = [
     "relevance_figure", "relevance_pair_figure", "method_grid_figure", "mask_evolution_figure",
     "loss_history_figure", "faithfulness_figure", "faithfulness_auc_figure", "trigger_mass_figure",
     "trigger_overlay_figure", "relevance_from_attribution",
+    "derivative_figure", "augmented_examples_figure", "robustness_table_figure", "accuracy_eps_figure",
+    "latent_pca_grid_figure", "training_compare_figure",
 ]

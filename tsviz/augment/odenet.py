@@ -1,0 +1,508 @@
+"""ODENet: a small network ``f(z, t)`` whose ODE ``dz/dt = f`` models a series' dynamics.
+
+Sarkar, Sunder Raj & Iyengar, "ODE guided Neural Data Augmentation Techniques for Time Series
+Data and its Benefits on Robustness" (ICMLA 2020), section II-A (eq. 1-3) and section III-A1.
+
+The ODENet is fitted once per dataset by :func:`fit_odenet`; :func:`derivative` then gives the
+learned ``dz/dt`` at every sample (eq. 3), which the gradient augmentations of
+:mod:`tsviz.augment.gradient_augment` use. Checkpoints are a safetensors file plus a JSON card,
+as for classifiers (:mod:`tsviz.models.checkpoint`); loading never unpickles.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "ODENet", "ODEFit", "fit_odenet", "derivative", "save_odenet", "load_odenet",
+    "MAX_ODE_EPOCHS", "MAX_ODE_PAIRS", "MAX_ODE_BATCH_SIZE", "MAX_ODE_HIDDEN", "ODE_METHODS",
+    "DEFAULT_ODE_STEPS", "ODENET_FORMAT", "default_epochs",
+]
+
+log = logging.getLogger(__name__)
+
+#: Caps on user-settable costs of :func:`fit_odenet`.
+MAX_ODE_EPOCHS = 1000
+#: At most this many (series, channel, step) training pairs (``max_pairs`` is capped here).
+MAX_ODE_PAIRS = 2_000_000
+MAX_ODE_BATCH_SIZE = 65_536
+MAX_ODE_HIDDEN = 1024
+#: Optimizer steps that ``epochs=None`` (the default of :func:`fit_odenet`) aims for.
+DEFAULT_ODE_STEPS = 3000
+#: Fixed-step solvers of torchdiffeq that :func:`fit_odenet` accepts (one solver step per sample step).
+ODE_METHODS = ("rk4", "midpoint", "euler")
+#: Points per forward pass in :func:`derivative`.
+_DERIVATIVE_CHUNK = 1 << 20
+#: ``format`` field of ODENet cards.
+ODENET_FORMAT = "tsviz-odenet/1"
+
+
+class ODENet(nn.Module):
+    """The ODENet ``f(z, t)`` of eq. 1: ``dz/dt = f(z(t), t, theta)`` (section II-A, fig. 1).
+
+    Architecture (section III-A1): input ``(z(t), t)`` -> ``Linear(2, hidden)`` -> BatchNorm1d ->
+    ELU -> ``Linear(hidden, hidden)`` -> BatchNorm1d -> ELU -> ``Linear(hidden, 1)``, the output
+    being ``dz/dt`` at ``(z, t)``.
+
+    The network is applied pointwise: one scalar value ``z`` and one time ``t`` per point, so a
+    batch of series ``(n, C, T)`` is ``n * C * T`` independent points, and the **same network
+    serves every channel** (channels are treated as further 1-D series, as the paper defines a
+    series as a sequence of 1-D values). Parameters are shared across time (fig. 1).
+
+    Normalisation (buffers, set by :func:`fit_odenet` from the training series, saved with the
+    weights): the network sees ``(z - z_loc) / z_scale`` and ``t / t_scale`` (``t_scale`` is the
+    duration of a training series, so ``t`` maps to ``[0, 1]``) and its raw output is multiplied
+    by ``rate_scale`` (the RMS one-step slope of the training series), so the output is in
+    signal units per time unit. ``dt`` is the sampling step of the time unit the ODENet was fitted
+    in (``1.0``: time in steps, the paper's setting; ``1/fs``: time in seconds).
+
+    Parameters
+    ----------
+    hidden : int, default 25
+        Units per hidden layer (25 in the paper).
+
+    Notes
+    -----
+    Call shape: ``odenet(z, t) -> dzdt`` for ``z`` of any shape and ``t`` broadcastable to it
+    (times in the fitted unit, i.e. ``i * dt`` for sample ``i``); returns a tensor shaped like the
+    broadcast of ``z`` and ``t``. BatchNorm uses batch statistics in train mode and the running
+    statistics in eval mode (the mode :func:`derivative` uses).
+    """
+
+    arch = "odenet"
+
+    def __init__(self, hidden: int = 25) -> None:
+        super().__init__()
+        self.hidden = hidden
+        h = _check_int("hidden", hidden, 1, MAX_ODE_HIDDEN)
+        # the default initialisation draws from the global RNG: keep its state untouched
+        # (fit_odenet re-draws every weight from its own seeded generator)
+        with torch.random.fork_rng(devices=[]):
+            self.net = nn.Sequential(
+                nn.Linear(2, h), nn.BatchNorm1d(h), nn.ELU(),
+                nn.Linear(h, h), nn.BatchNorm1d(h), nn.ELU(),
+                nn.Linear(h, 1),
+            )
+        for name in ("z_loc", "z_scale", "t_scale", "rate_scale", "dt"):
+            self.register_buffer(name, torch.tensor(0.0 if name == "z_loc" else 1.0))
+        self.card: dict[str, Any] = {}
+
+    @property
+    def hparams(self) -> dict[str, Any]:
+        """Constructor arguments (for the card)."""
+        return {"hidden": self.hidden}
+
+    def forward(self, z: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+        """``dz/dt`` at points ``z`` (any shape) and times ``t`` (broadcastable to ``z``)."""
+        t = torch.as_tensor(t, dtype=z.dtype, device=z.device)
+        z, t = torch.broadcast_tensors(z, t)
+        inp = torch.stack([(z - self.z_loc) / self.z_scale, t / self.t_scale], dim=-1).reshape(-1, 2)
+        return self.net(inp).reshape(z.shape) * self.rate_scale
+
+    def extra_repr(self) -> str:
+        return f"hidden={self.hidden}, dt={float(self.dt):g}"
+
+
+@dataclass(frozen=True)
+class ODEFit:
+    """Result of :func:`fit_odenet`.
+
+    Attributes
+    ----------
+    odenet : ODENet
+        The fitted network, in eval mode (its ``card`` holds ``params`` and the final loss).
+    history : ndarray, float64, shape ``(epochs,)``
+        Mean training loss per epoch: the one-step MSE divided by the mean squared one-step
+        difference of the training pairs (dimensionless; 1.0 is the loss of predicting
+        "no change", ``z(t_i) = z(t_{i-1})``).
+    params : dict
+        The arguments of the fit (``dt``, ``epochs``, ``lr``, ``weight_decay``, ``batch_size``,
+        ``hidden``, ``seed``, ``method``, ``max_pairs``) and ``n_pairs`` actually used.
+    seconds : float
+        Wall-clock fitting time.
+    """
+
+    odenet: ODENet
+    history: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Small JSON-able dict: final loss, epochs, pairs, seconds and the parameters."""
+        return {"final_loss": float(self.history[-1]) if len(self.history) else float("nan"),
+                "epochs": int(len(self.history)), "seconds": float(self.seconds), **self.params}
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    return int(value)
+
+
+def _check_pos(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or (value < 0 if allow_zero else value <= 0):
+        raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return float(value)
+
+
+def _series_tensor(X: Any, name: str = "X") -> torch.Tensor:
+    """``X`` (array-like, tensor or Dataset -> its ``X_train``) as a float tensor ``(n, C, T)``."""
+    if hasattr(X, "X_train") and not isinstance(X, (torch.Tensor, np.ndarray)):
+        X = X.X_train
+    if isinstance(X, torch.Tensor):
+        t = X.detach()
+        if not t.is_floating_point():
+            t = t.float()
+    else:
+        try:
+            t = torch.tensor(np.asarray(X, dtype=np.float32))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be a numeric array of shape (n, channels, T): {exc}") from exc
+    if t.ndim != 3:
+        raise ValueError(f"{name} must have shape (n, channels, T), got {tuple(t.shape)}")
+    if t.shape[0] == 0 or t.shape[1] == 0:
+        raise ValueError(f"{name} holds no series (shape {tuple(t.shape)})")
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name} contains NaN or Inf")
+    return t
+
+
+def _resolve_dt(dt: float | None, fs: float | None) -> float:
+    if dt is not None and fs is not None:
+        raise ValueError("give dt or fs, not both (dt = 1/fs)")
+    if fs is not None:
+        return 1.0 / _check_pos("fs", fs)
+    return 1.0 if dt is None else _check_pos("dt", dt)
+
+
+def fit_odenet(
+    X: Any,
+    *,
+    dt: float | None = None,
+    fs: float | None = None,
+    epochs: int | None = None,
+    lr: float = 3e-4,
+    weight_decay: float = 1e-3,
+    batch_size: int = 256,
+    hidden: int = 25,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    max_pairs: int = 200_000,
+    method: str = "rk4",
+    progress: Callable[[float, str], None] | None = None,
+) -> ODEFit:
+    """Fit an :class:`ODENet` to series ``X`` by one-step ODE integration (eq. 2).
+
+    For every training pair (series ``s``, channel ``c``, step ``i >= 1``) the ODE
+    ``dz/dt = f(z, t)`` is integrated from the true value ``z(t_{i-1})`` over one sampling step
+    (eq. 2)::
+
+        z_hat(t_i) = z(t_{i-1}) + integral_{t_{i-1}}^{t_i} f(z(t), t) dt
+
+    with torchdiffeq's ``odeint`` and a fixed-step solver taking exactly one step of size ``dt``
+    (``method="rk4"`` by default: four evaluations of ``f`` per step, at times ``t_{i-1}``,
+    ``t_{i-1} + dt/3``, ``t_{i-1} + 2dt/3``, ``t_i``). All pairs of a mini-batch form one state
+    vector integrated over ``s in [0, dt]``; ``f`` receives the absolute time ``t_{i-1} + s``.
+    The loss is the MSE between ``z_hat(t_i)`` and the true ``z(t_i)``; Adam with learning rate
+    3e-4 and weight decay 1e-3 as in the paper (section II-A).
+
+    Readings of the paper: the paper feeds each prediction back as the next initial value
+    (a rollout); here every step starts from the *true* previous sample (teacher forcing), which
+    keeps all steps of all series in one batch and avoids error accumulation; eq. 3 is then used
+    at the true samples exactly as the paper does. Time ``t_i = i * dt`` with ``dt = 1`` by default
+    (time in sampling steps, so ``dz/dt`` is a change per step in signal units, the scale on
+    which eq. 4-10 add it to the series with ``beta = 0.33``); ``fs`` gives time in seconds and
+    ``dz/dt`` in units per second instead.
+
+    Parameters
+    ----------
+    X : array-like or Tensor, shape ``(n, C, T)``, or Dataset
+        Training series in signal units (a :class:`~tsviz.data.Dataset` means its ``X_train``);
+        ``T >= 2``. Every channel is a separate 1-D series for the one shared network.
+    dt, fs : float, optional
+        Sampling step or frequency (give at most one; default ``dt = 1``: time in steps).
+    epochs : int, optional
+        Passes over the training pairs, at most :data:`MAX_ODE_EPOCHS`. ``None`` (default): as
+        many as give about :data:`DEFAULT_ODE_STEPS` optimizer steps,
+        ``ceil(DEFAULT_ODE_STEPS / ceil(n_pairs / batch_size))`` (at least 1, at most the cap), so
+        the cost of the default fit hardly depends on the dataset size. The cost is
+        ``epochs * ceil(n_pairs / batch_size)`` Adam steps of 4 (rk4), 2 (midpoint) or 1 (euler)
+        network evaluations each.
+    lr, weight_decay : float
+        Adam settings (paper: 3e-4 and 1e-3).
+    batch_size : int, default 256
+        Pairs per step, at most :data:`MAX_ODE_BATCH_SIZE`.
+    hidden : int, default 25
+        Hidden units of the :class:`ODENet`.
+    seed : int, default 0
+        Seeds the weight initialisation, the pair subsample and the shuffling (a private
+        ``torch.Generator``; the global RNG is untouched). Same seed -> same ODENet.
+    device : str or torch.device, optional
+        Where to train (``None``: :func:`tsviz.device.default_device`).
+    max_pairs : int, default 200_000
+        When ``X`` holds more pairs ``n * C * (T - 1)``, a fixed random subset of this many (drawn
+        with ``seed``) is used; at most :data:`MAX_ODE_PAIRS`.
+    method : {"rk4", "midpoint", "euler"}
+        Fixed-step torchdiffeq solver (one step per sampling interval).
+    progress : callable ``(fraction, message)``, optional
+        Called after each epoch.
+
+    Returns
+    -------
+    ODEFit
+        The network (eval mode, on ``device``), loss history, parameters and time.
+
+    Raises
+    ------
+    ValueError
+        A bad argument (the message names it), ``T < 2``, or NaN in ``X``.
+    """
+    from torchdiffeq import odeint
+
+    from tsviz.device import resolve_device
+    from tsviz.models.init import init_weights_
+
+    dt = _resolve_dt(dt, fs)
+    if epochs is not None:
+        epochs = _check_int("epochs", epochs, 1, MAX_ODE_EPOCHS)
+    lr = _check_pos("lr", lr)
+    weight_decay = _check_pos("weight_decay", weight_decay, allow_zero=True)
+    batch_size = _check_int("batch_size", batch_size, 2, MAX_ODE_BATCH_SIZE)
+    hidden = _check_int("hidden", hidden, 1, MAX_ODE_HIDDEN)
+    seed = _check_int("seed", seed, 0, 2**63 - 1)
+    max_pairs = _check_int("max_pairs", max_pairs, 2, MAX_ODE_PAIRS)
+    if method not in ODE_METHODS:
+        raise ValueError(f"method must be one of {ODE_METHODS}, got {method!r}")
+    if progress is not None and not callable(progress):
+        raise ValueError("progress must be a callable (fraction, message) or None")
+    dev = resolve_device(device)
+    X = _series_tensor(X)
+    n, C, T = X.shape
+    if T < 2:
+        raise ValueError(f"X needs at least 2 time steps to form (z(t_i-1), z(t_i)) pairs, got T={T}")
+
+    start = time.perf_counter()
+    gen = torch.Generator().manual_seed(seed)
+    X = X.to(torch.float32)
+    z0 = X[:, :, :-1].reshape(-1)
+    z1 = X[:, :, 1:].reshape(-1)
+    t0 = (torch.arange(T - 1, dtype=torch.float32) * dt).expand(n * C, T - 1).reshape(-1)
+    n_pairs = z0.numel()
+    if n_pairs > max_pairs:
+        keep = torch.randperm(n_pairs, generator=gen)[:max_pairs]
+        z0, z1, t0 = z0[keep], z1[keep], t0[keep]
+        n_pairs = max_pairs
+    if epochs is None:
+        epochs = default_epochs(n_pairs, batch_size)
+    diff = z1 - z0
+    step_rms = float(diff.pow(2).mean().sqrt())
+    if not step_rms > 0:
+        step_rms = 1.0
+    z_scale = float(X.std()) if X.numel() > 1 else 0.0
+
+    odenet = ODENet(hidden)
+    init_weights_(odenet, gen)
+    odenet.z_loc.fill_(float(X.mean()))
+    odenet.z_scale.fill_(z_scale if z_scale > 0 else 1.0)
+    odenet.t_scale.fill_((T - 1) * dt)
+    odenet.rate_scale.fill_(step_rms / dt)
+    odenet.dt.fill_(dt)
+    odenet.to(dev).train()
+    z0, z1, t0 = z0.to(dev), z1.to(dev), t0.to(dev)
+    grid = torch.tensor([0.0, dt], device=dev)
+    opt = torch.optim.Adam(odenet.parameters(), lr=lr, weight_decay=weight_decay)
+    inv_var = 1.0 / step_rms**2
+
+    history = []
+    for epoch in range(1, epochs + 1):
+        perm = torch.randperm(n_pairs, generator=gen).to(dev)
+        total, seen = 0.0, 0
+        for i in range(0, n_pairs, batch_size):
+            idx = perm[i:i + batch_size]
+            if idx.numel() < 2:  # BatchNorm cannot train on a single point
+                continue
+            zb, tb = z0[idx], t0[idx]
+
+            def func(s: torch.Tensor, z: torch.Tensor, tb: torch.Tensor = tb) -> torch.Tensor:
+                return odenet(z, tb + s)
+
+            pred = odeint(func, zb, grid, method=method)[-1]
+            loss = (pred - z1[idx]).pow(2).mean() * inv_var
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * idx.numel()
+            seen += idx.numel()
+        history.append(total / max(seen, 1))
+        if progress is not None:
+            progress(epoch / epochs, f"ODENet epoch {epoch}/{epochs}: loss {history[-1]:.4g}")
+    odenet.eval()
+    seconds = time.perf_counter() - start
+    params = {"dt": dt, "epochs": epochs, "lr": lr, "weight_decay": weight_decay, "batch_size": batch_size,
+              "hidden": hidden, "seed": seed, "method": method, "max_pairs": max_pairs, "n_pairs": int(n_pairs)}
+    odenet.card = {"fit": dict(params), "final_loss": history[-1], "train_seconds": seconds}
+    log.info("fitted ODENet on %d pairs in %.1f s (final loss %.4g)", n_pairs, seconds, history[-1])
+    return ODEFit(odenet=odenet, history=np.asarray(history, dtype=np.float64), params=params, seconds=seconds)
+
+
+def default_epochs(n_pairs: int, batch_size: int) -> int:
+    """Epochs of a default fit: about :data:`DEFAULT_ODE_STEPS` optimizer steps, in ``[1, MAX_ODE_EPOCHS]``."""
+    steps_per_epoch = max(1, math.ceil(n_pairs / batch_size))
+    return min(MAX_ODE_EPOCHS, max(1, math.ceil(DEFAULT_ODE_STEPS / steps_per_epoch)))
+
+
+def _module_device(module: nn.Module) -> torch.device:
+    for t in module.buffers():
+        return t.device
+    return torch.device("cpu")
+
+
+@torch.no_grad()
+def derivative(odenet: ODENet, x: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """The learned ``dz/dt`` of every sample of ``x`` (eq. 3): ``f(z(t_i), t_i)``.
+
+    Parameters
+    ----------
+    odenet : ODENet
+        A fitted network (its ``dt`` buffer gives the time of sample ``i``: ``t_i = i * dt``).
+    x : Tensor or array-like, shape ``(n, C, T)``
+        Series in the signal units the ODENet was fitted on.
+
+    Returns
+    -------
+    Tensor, shape ``(n, C, T)``
+        ``dz/dt`` in signal units per time unit of the fit (per step by default), dtype and
+        device of ``x``, without autograd history. Evaluated in eval mode (BatchNorm running
+        statistics), in chunks of 2**20 points; ``odenet``'s mode is restored and the network is
+        never moved (a copy is used when it lives on another device).
+    """
+    if not isinstance(odenet, ODENet):
+        raise ValueError(f"odenet must be an ODENet, got {type(odenet).__name__}")
+    xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if xt.ndim != 3:
+        raise ValueError(f"x must have shape (n, channels, T), got {tuple(xt.shape)}")
+    if not xt.is_floating_point():
+        xt = xt.float()
+    net = odenet if _module_device(odenet) == xt.device else copy.deepcopy(odenet).to(xt.device)
+    was_training = net.training
+    net.eval()
+    try:
+        n, C, T = xt.shape
+        dtype = net.z_loc.dtype
+        z = xt.detach().to(dtype).reshape(-1, T)
+        t = torch.arange(T, device=xt.device, dtype=dtype) * net.dt
+        rows = max(1, _DERIVATIVE_CHUNK // max(T, 1))
+        out = [net(z[i:i + rows], t) for i in range(0, z.shape[0], rows)]
+        dz = torch.cat(out) if out else z.new_zeros(z.shape)
+    finally:
+        net.train(was_training)
+    return dz.reshape(n, C, T).to(xt.dtype)
+
+
+def save_odenet(odenet: ODENet, path: str | os.PathLike, card: dict[str, Any] | None = None) -> Path:
+    """Write ``<stem>.safetensors`` (weights, BatchNorm statistics, normalisation buffers) and
+    ``<stem>.json`` (the card), like :func:`tsviz.models.save`.
+
+    Parameters
+    ----------
+    odenet : ODENet
+        The network to save.
+    path : path-like
+        The stem, or a path ending in ``.safetensors``/``.json``; parent folders are created.
+    card : dict, optional
+        Extra card fields (dataset, notes, ...), merged over ``odenet.card``; ``arch``
+        (``"odenet"``), ``hparams``, ``dt``, ``format`` and ``tsviz_version`` are always set.
+
+    Returns
+    -------
+    Path
+        The weights path.
+    """
+    from safetensors.torch import save_file
+
+    from tsviz import __version__
+    from tsviz.models.checkpoint import _jsonable, checkpoint_paths
+
+    if not isinstance(odenet, ODENet):
+        raise ValueError(f"odenet must be an ODENet, got {type(odenet).__name__}")
+    if card is not None and not isinstance(card, dict):
+        raise ValueError(f"card must be a dict or None, got {type(card).__name__}")
+    weights, card_path = checkpoint_paths(path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    full = {**getattr(odenet, "card", {}), **(card or {})}
+    full.pop("path", None)
+    full.update({"format": ODENET_FORMAT, "arch": ODENet.arch, "hparams": odenet.hparams,
+                 "dt": float(odenet.dt), "tsviz_version": __version__})
+    state = {k: v.detach().to("cpu").contiguous() for k, v in odenet.state_dict().items()}
+    save_file(state, str(weights), metadata={"format": ODENET_FORMAT, "arch": ODENet.arch})
+    card_path.write_text(json.dumps(_jsonable(full), indent=2, sort_keys=True) + "\n")
+    return weights
+
+
+def load_odenet(path: str | os.PathLike, *, device: str | torch.device | None = "cpu") -> ODENet:
+    """Load an ODENet written by :func:`save_odenet` (safetensors; never unpickles).
+
+    Parameters
+    ----------
+    path : path-like
+        The stem, or the ``.safetensors``/``.json`` path.
+    device : str or torch.device, optional
+        Where to put the network (default CPU; ``None``/``"auto"``: CUDA when available).
+
+    Returns
+    -------
+    ODENet
+        In eval mode, with ``.card`` set to the card (plus ``card['path']``).
+
+    Raises
+    ------
+    tsviz.models.checkpoint.CheckpointError
+        (a ValueError) Missing files, a card that is not an ODENet card, or unfitting weights.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from tsviz.device import resolve_device
+    from tsviz.models.checkpoint import CheckpointError, checkpoint_paths
+
+    weights, card_path = checkpoint_paths(path)
+    if not card_path.exists():
+        raise CheckpointError(f"ODENet card not found: {card_path} (a checkpoint is <name>.safetensors + <name>.json)")
+    try:
+        card = json.loads(card_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{card_path} is not valid JSON: {exc}") from exc
+    if not isinstance(card, dict) or card.get("arch") != ODENet.arch or not isinstance(card.get("hparams"), dict):
+        raise CheckpointError(f"{card_path} is not an ODENet card (needs arch 'odenet' and hparams)")
+    if not weights.exists():
+        raise CheckpointError(f"weights not found: {weights}")
+    try:
+        odenet = ODENet(**card["hparams"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{card_path}: cannot build an ODENet from hparams {card['hparams']}: {exc}") from exc
+    try:
+        state = load_file(str(weights), device="cpu")
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights} is not a readable safetensors file: {exc}") from exc
+    try:
+        result = odenet.load_state_dict(state, strict=False)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{weights} does not fit an ODENet with {card['hparams']}: {exc}") from exc
+    if result.missing_keys or result.unexpected_keys:
+        raise CheckpointError(f"{weights} does not fit an ODENet with {card['hparams']}: missing "
+                              f"{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}")
+    odenet.card = {**card, "path": str(weights.with_suffix(""))}
+    return odenet.to(resolve_device(device)).eval()
