@@ -179,7 +179,8 @@ with tabs[2]:
         wd = c[2].number_input("Weight decay", 0.0, 1.0, 1e-3, format="%.4f", key="aug_wd")
         batch = c[3].number_input("Batch size", 2, 1024, 16, key="aug_batch")
         t_seed = c[4].number_input("Seed", 0, 2**31 - 1, 0, key="aug_t_seed")
-        st.markdown("**Recipe settings** (only those of the chosen recipe are used)")
+        st.markdown("**Recipe settings** (only those of the chosen recipe are used; the augmentations take β and "
+                    "ε max from the Augmented examples tab)")
         c = st.columns(5)
         aug_name = c[0].selectbox("Augmentation", list(AUG_LABELS), format_func=AUG_LABELS.get, index=2,
                                   key="aug_t_aug")

@@ -50,8 +50,8 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
     if not models:
         raise ValueError("give at least one model")
     attacks = dict(TABLE1_ATTACKS if attacks is None else attacks)
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    yt = torch.as_tensor(np.asarray(y)).long()
+    xt = torch.as_tensor(np.array(x, dtype=np.float32))  # a writable copy
+    yt = torch.as_tensor(np.array(y)).long()
     rows = []
     total = len(models) * max(1, len(attacks))
     done = 0
