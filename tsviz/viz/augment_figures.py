@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS, SWEEP_METRICS
+from tsviz.viz.checks import check_items as _items, check_frame as _frame
 from tsviz.viz.style import (
     DEFAULT_HEIGHT, apply_layout, class_colors, class_names_checked, decimate_minmax,
     stride_indices, time_axis,
@@ -129,26 +130,6 @@ def _like(v: Any, shape: tuple[int, int], name: str, ref: str = "x") -> np.ndarr
         raise ValueError(f"{name} must have the shape of {ref} {shape} (or (T,) for one channel), "
                          f"got {np.shape(v)}")
     return a
-
-
-def _items(d: Any, name: str) -> list[tuple[str, Any]]:
-    """``(label, value)`` pairs of a non-empty mapping."""
-    if not isinstance(d, Mapping):
-        raise ValueError(f"{name} must be a dict label -> array, got {type(d).__name__}")
-    if not d:
-        raise ValueError(f"{name} must not be empty")
-    return [(str(k), v) for k, v in d.items()]
-
-
-def _frame(frame: Any, name: str, columns: Sequence[str]) -> "pd.DataFrame":
-    import pandas as pd
-
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks the column(s) {', '.join(map(repr, missing))}")
-    return frame
 
 
 def _numeric(s: "pd.Series", name: str, lo: float | None = None,
