@@ -131,7 +131,7 @@ with tabs[1]:
 
         path, odenet = current_odenet()
         x = np.array(ds.X_train[int(i_aug)][None])
-        y = ds.y_train[int(i_aug):int(i_aug) + 1]
+        y = np.array(ds.y_train[int(i_aug):int(i_aug) + 1])
         out = {}
         for name in AUG_LABELS:
             if name in ODE_GRADIENT and odenet is None:
