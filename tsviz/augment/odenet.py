@@ -391,7 +391,7 @@ def derivative(odenet: ODENet, x: torch.Tensor | np.ndarray) -> torch.Tensor:
     """
     if not isinstance(odenet, ODENet):
         raise ValueError(f"odenet must be an ODENet, got {type(odenet).__name__}")
-    xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
+    xt = x if isinstance(x, torch.Tensor) else torch.tensor(np.asarray(x, dtype=np.float32))
     if xt.ndim != 3:
         raise ValueError(f"x must have shape (n, channels, T), got {tuple(xt.shape)}")
     if not xt.is_floating_point():
