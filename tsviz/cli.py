@@ -276,8 +276,8 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
         model = resolve_model(args.model, ds.spec, device=args.device)
     X, y = ds.split(args.split)
     n = min(args.n, len(y))
-    x = torch.as_tensor(np.asarray(X[:n], dtype=np.float32)).to(args.device)
-    yt = torch.as_tensor(np.asarray(y[:n])).long().to(args.device)
+    x = torch.tensor(np.asarray(X[:n], dtype=np.float32)).to(args.device)
+    yt = torch.tensor(np.asarray(y[:n])).long().to(args.device)
     out, stats = {"x": X[:n], "y": y[:n]}, {}
     for m in methods:
         params = {"beta": args.beta} if m in ("in_clamp_grad", "out_sign_grad", "rand_grad") else (
