@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tsviz.viz.checks import is_int as _is_int
 from tsviz.viz.style import (
     apply_layout, class_colors, class_names_checked, decimate_minmax, stride_indices, time_axis,
     with_alpha,
@@ -87,10 +88,6 @@ def _pct(p: Any, name: str) -> str:
     if not np.isfinite(p) or not -1e-6 <= p <= 1 + 1e-6:
         raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
     return f" ({100.0 * p:.0f}%)"
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _note(fig: Any, text: str, **kw: Any) -> None:

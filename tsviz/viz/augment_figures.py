@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS, SWEEP_METRICS
-from tsviz.viz.checks import check_items as _items, check_frame as _frame
+from tsviz.viz.checks import (
+    check_items as _items, check_frame as _frame, check_unit as _unit, check_fs as _fs,
+    check_signal as _signal, check_channel as _channel,
+)
+from tsviz.viz.style import add_note as _note, legend_below as _legend_below
 from tsviz.viz.style import (
     DEFAULT_HEIGHT, apply_layout, class_colors, class_names_checked, decimate_minmax,
     stride_indices, time_axis,
@@ -69,34 +73,8 @@ MAX_SCATTER_POINTS = 5000
 
 
 # --------------------------------------------------------------------------- helpers
-def _unit(unit: Any) -> str:
-    """``unit`` for an axis title: ``"signal units"`` when empty."""
-    if not isinstance(unit, str):
-        raise ValueError(f"unit must be a string, got {unit!r}")
-    return unit or "signal units"
-
-
 def _color(j: int) -> str:
     return AUGMENT_COLORS[j % len(AUGMENT_COLORS)]
-
-
-def _fs(fs: Any) -> float | None:
-    if fs is None:
-        return None
-    if isinstance(fs, (bool, np.bool_)) or not isinstance(fs, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(fs) or fs <= 0:
-        raise ValueError(f"fs must be a finite number > 0 (Hz) or None, got {fs!r}")
-    return float(fs)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _channel(channel: Any, C: int) -> int:
-    if not _is_int(channel) or not 0 <= int(channel) < C:
-        raise ValueError(f"channel must be an integer in [0, {C}), got {channel!r}")
-    return int(channel)
 
 
 def _text(v: Any, name: str) -> str | None:
@@ -106,21 +84,6 @@ def _text(v: Any, name: str) -> str | None:
     if not isinstance(v, str):
         raise ValueError(f"{name} must be a string or None, got {v!r}")
     return v
-
-
-def _signal(x: Any, name: str) -> np.ndarray:
-    """``x`` ``(C, T)`` or ``(T,)`` as a finite float array ``(C, T)``; ValueError naming ``name``."""
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers of shape (C, T) or (T,)") from None
-    if a.ndim == 1:
-        a = a[None]
-    if a.ndim != 2 or a.size == 0:
-        raise ValueError(f"{name} must have shape (C, T) or (T,), got {np.shape(x)}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} must hold finite values")
-    return a
 
 
 def _like(v: Any, shape: tuple[int, int], name: str, ref: str = "x") -> np.ndarray:
@@ -147,20 +110,6 @@ def _numeric(s: "pd.Series", name: str, lo: float | None = None,
         span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
         raise ValueError(f"{name} must lie in {span}, got values in [{ok.min():.4g}, {ok.max():.4g}]")
     return v
-
-
-def _note(fig: Any, text: str) -> None:
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"color": "#7F7F7F", "size": 14})
-
-
-def _legend_below(fig: Any) -> None:
-    """A horizontal legend about 60 px below the plot area (under the time axis title)."""
-    height = int(fig.layout.height or DEFAULT_HEIGHT)
-    bottom = 100
-    plot = max(height - 70 - bottom, 100)
-    fig.update_layout(margin={"b": bottom}, legend={
-        "orientation": "h", "x": 0.0, "y": -62.0 / plot, "xanchor": "left", "yanchor": "top"})
 
 
 def _metric_label(metric: str) -> str:

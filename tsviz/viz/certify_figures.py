@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS
-from tsviz.viz.checks import check_vector as _vector, check_items as _items, check_frame as _frame
+from tsviz.viz.checks import (
+    check_vector as _vector, check_items as _items, check_frame as _frame, check_unit as _unit,
+)
+from tsviz.viz.style import add_note as _note
 from tsviz.viz.style import (
     DEFAULT_HEIGHT, OUTCOME_COLORS, apply_layout, class_names_checked, decimate_minmax,
     time_axis, with_alpha,
@@ -54,13 +57,6 @@ NOT_CERTIFIED_TEXT = "not certified (abstained)"
 
 
 # --------------------------------------------------------------------------- helpers
-def _unit(unit: Any) -> str:
-    """``unit`` for an axis title: ``"signal units"`` when empty."""
-    if not isinstance(unit, str):
-        raise ValueError(f"unit must be a string, got {unit!r}")
-    return unit or "signal units"
-
-
 def _color(j: int) -> str:
     return CURVE_COLORS[j % len(CURVE_COLORS)]
 
@@ -99,11 +95,6 @@ def _bars(values: np.ndarray, edges: np.ndarray, name: str, color: str, xu: str,
         customdata=np.stack([edges[:-1], edges[1:]], axis=1),
         hovertemplate=(f"{name}<br>%{{customdata[0]:.3g}}–%{{customdata[1]:.3g}} {xu}"
                        "<br>%{y}<extra></extra>"), **kw)
-
-
-def _note(fig: Any, text: str) -> None:
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"color": "#7F7F7F", "size": 14})
 
 
 def _lines(fig: Any, frame: "pd.DataFrame", x: str, y: str, group: str | None, *, scale: float,

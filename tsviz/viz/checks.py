@@ -9,7 +9,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["check_vector", "check_items", "check_frame"]
+__all__ = ["check_vector", "check_items", "check_frame", "check_unit", "check_fs", "check_signal",
+           "is_int", "check_channel"]
 
 
 def check_vector(a: Any, name: str, lo: float | None = None, hi: float | None = None) -> np.ndarray:
@@ -46,3 +47,44 @@ def check_frame(frame: Any, name: str, columns: Sequence[str]) -> "pd.DataFrame"
     if missing:
         raise ValueError(f"{name} lacks the column(s) {', '.join(map(repr, missing))}")
     return frame
+
+
+def check_unit(unit: Any) -> str:
+    """``unit`` for an axis title: ``"signal units"`` when empty."""
+    if not isinstance(unit, str):
+        raise ValueError(f"unit must be a string, got {unit!r}")
+    return unit or "signal units"
+
+
+def check_fs(fs: Any) -> float | None:
+    if fs is None:
+        return None
+    if isinstance(fs, (bool, np.bool_)) or not isinstance(fs, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(fs) or fs <= 0:
+        raise ValueError(f"fs must be a finite number > 0 (Hz) or None, got {fs!r}")
+    return float(fs)
+
+
+def check_signal(x: Any, name: str) -> np.ndarray:
+    """``x`` ``(C, T)`` or ``(T,)`` as a finite float array ``(C, T)``; ValueError naming ``name``."""
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers of shape (C, T) or (T,)") from None
+    if a.ndim == 1:
+        a = a[None]
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"{name} must have shape (C, T) or (T,), got {np.shape(x)}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must hold finite values")
+    return a
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_channel(channel: Any, C: int) -> int:
+    if not is_int(channel) or not 0 <= int(channel) < C:
+        raise ValueError(f"channel must be an integer in [0, {C}), got {channel!r}")
+    return int(channel)

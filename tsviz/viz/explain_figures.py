@@ -26,7 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS
-from tsviz.viz.checks import check_vector as _vector, check_items as _items, check_frame as _frame
+from tsviz.viz.checks import (
+    check_vector as _vector, check_items as _items, check_frame as _frame, check_unit as _unit,
+    check_fs as _fs, check_signal as _signal, is_int as _is_int, check_channel as _channel,
+)
+from tsviz.viz.style import add_note as _note, legend_below as _legend_below
 from tsviz.viz.style import (
     DEFAULT_HEIGHT, apply_layout, decimate_minmax, stride_indices, time_axis, with_alpha,
 )
@@ -79,24 +83,8 @@ _LOSS_NAMES = {"total": "total", "pred": "prediction", "sparse": "sparsity", "sm
 
 
 # --------------------------------------------------------------------------- helpers
-def _unit(unit: Any) -> str:
-    """``unit`` for an axis title: ``"signal units"`` when empty."""
-    if not isinstance(unit, str):
-        raise ValueError(f"unit must be a string, got {unit!r}")
-    return unit or "signal units"
-
-
 def _color(j: int) -> str:
     return METHOD_COLORS[j % len(METHOD_COLORS)]
-
-
-def _fs(fs: Any) -> float | None:
-    if fs is None:
-        return None
-    if isinstance(fs, (bool, np.bool_)) or not isinstance(fs, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(fs) or fs <= 0:
-        raise ValueError(f"fs must be a finite number > 0 (Hz) or None, got {fs!r}")
-    return float(fs)
 
 
 def _title(title: Any, default: str) -> str:
@@ -105,21 +93,6 @@ def _title(title: Any, default: str) -> str:
     if not isinstance(title, str):
         raise ValueError(f"title must be a string, got {title!r}")
     return title
-
-
-def _signal(x: Any, name: str) -> np.ndarray:
-    """``x`` ``(C, T)`` or ``(T,)`` as a finite float array ``(C, T)``; ValueError naming ``name``."""
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers of shape (C, T) or (T,)") from None
-    if a.ndim == 1:
-        a = a[None]
-    if a.ndim != 2 or a.size == 0:
-        raise ValueError(f"{name} must have shape (C, T) or (T,), got {np.shape(x)}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} must hold finite values")
-    return a
 
 
 def _relevance(r: Any, T: int, name: str, x_name: str = "x") -> np.ndarray:
@@ -155,16 +128,6 @@ def _choice(v: Any, name: str, choices: Sequence[str]) -> str:
     return v
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _channel(channel: Any, C: int) -> int:
-    if not _is_int(channel) or not 0 <= int(channel) < C:
-        raise ValueError(f"channel must be an integer in [0, {C}), got {channel!r}")
-    return int(channel)
-
-
 def _threshold(threshold: Any) -> float | None:
     if threshold is None:
         return None
@@ -174,11 +137,6 @@ def _threshold(threshold: Any) -> float | None:
         raise ValueError(f"threshold must be a number in [0, 1] (normalised relevance) or None, "
                          f"got {threshold!r}")
     return float(threshold)
-
-
-def _note(fig: Any, text: str) -> None:
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"color": "#7F7F7F", "size": 14})
 
 
 def _y_range(*rows: np.ndarray) -> tuple[float, float]:
@@ -207,15 +165,6 @@ def _coloraxis(fig: Any, title: str = "Relevance<br>(normalised)", **colorbar: A
     cb.update(colorbar)
     fig.update_layout(coloraxis={"colorscale": RELEVANCE_COLORSCALE, "cmin": 0.0, "cmax": 1.0,
                                  "colorbar": cb})
-
-
-def _legend_below(fig: Any) -> None:
-    """A horizontal legend about 60 px below the plot area (under the time axis title)."""
-    height = int(fig.layout.height or DEFAULT_HEIGHT)
-    bottom = 100
-    plot = max(height - 70 - bottom, 100)
-    fig.update_layout(margin={"b": bottom}, legend={
-        "orientation": "h", "x": 0.0, "y": -62.0 / plot, "xanchor": "left", "yanchor": "top"})
 
 
 def _panel(fig: Any, t: np.ndarray, xc: np.ndarray, rel: np.ndarray, *, style: str, dt: float,

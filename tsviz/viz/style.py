@@ -160,3 +160,17 @@ def class_names_checked(class_names: Sequence[str], n_classes: int | None = None
     if n_classes is not None and len(names) != n_classes:
         raise ValueError(f"{name} has {len(names)} names, expected {n_classes}")
     return names
+
+
+def add_note(fig: Any, text: str) -> None:
+    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"color": "#7F7F7F", "size": 14})
+
+
+def legend_below(fig: Any) -> None:
+    """A horizontal legend about 60 px below the plot area (under the time axis title)."""
+    height = int(fig.layout.height or DEFAULT_HEIGHT)
+    bottom = 100
+    plot = max(height - 70 - bottom, 100)
+    fig.update_layout(margin={"b": bottom}, legend={
+        "orientation": "h", "x": 0.0, "y": -62.0 / plot, "xanchor": "left", "yanchor": "top"})
