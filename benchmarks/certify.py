@@ -55,6 +55,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_name as _cpu_name, sync  # noqa: E402
 
 GOAL_TSVIZ_VS_BARE = 1.15
 GOAL_LOOP_VS_TSVIZ = 3.0
@@ -66,23 +69,6 @@ CONFIGS = [
     ("cbf/resnet", "cbf", "resnet", "standard", 0.5, 4, 500),
 ]
 QUICK = {"synthetic-ecg/kachuee": (2, 40), "cbf/resnet": (2, 12)}
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def sync(device) -> None:
-    import torch
-
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize()
 
 
 def auto_rows(model, x) -> int:

@@ -62,6 +62,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_name as _cpu_name, sync  # noqa: E402
 
 DATASET = "synthetic-ecg"
 MODELS = ("kachuee", "resnet")
@@ -93,23 +96,6 @@ NOTES = [
     "Timings come from a machine that may be shared: compare ratios within this file, read "
     "loadavg_before/after. CPU runs use --threads (default 1) torch threads; see the module docstring.",
 ]
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def sync(device) -> None:
-    import torch
-
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize()
 
 
 def _timed(fn, device) -> tuple[float, object]:

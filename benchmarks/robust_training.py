@@ -67,7 +67,6 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
 
-    import numpy as np
     import torch
 
     if args.threads:
