@@ -23,11 +23,13 @@ All four perturb every sample of ``x`` by an amount set by the series' time deri
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import torch
+
+from tsviz.attacks.base import check_positive as check_number
+from tsviz.attacks.base import resolve_generator
 
 __all__ = ["in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "GRAD_BATCH"]
 
@@ -49,25 +51,6 @@ def check_series(x: Any, name: str = "x") -> torch.Tensor:
     if not torch.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or Inf")
     return x.detach()
-
-
-def check_number(name: str, value: Any, *, allow_zero: bool = False, upper: float | None = None) -> float:
-    """A finite number ``> 0`` (``>= 0`` with ``allow_zero``), at most ``upper``; else ValueError."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if (not ok or not math.isfinite(value) or (value < 0 if allow_zero else value <= 0)
-            or (upper is not None and value > upper)):
-        rng = (">= 0" if allow_zero else "> 0") + (f" and <= {upper:g}" if upper is not None else "")
-        raise ValueError(f"{name} must be a finite number {rng}, got {value!r}")
-    return float(value)
-
-
-def resolve_generator(generator: torch.Generator | None) -> torch.Generator:
-    """``generator``, or a fresh CPU generator seeded 0 when ``None``."""
-    if generator is None:
-        return torch.Generator().manual_seed(0)
-    if not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
 
 
 def rand_like(shape: tuple[int, ...], generator: torch.Generator, like: torch.Tensor) -> torch.Tensor:
