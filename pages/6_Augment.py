@@ -124,6 +124,14 @@ with tabs[1]:
     eps_max = c[2].number_input(f"ε max ({ds.unit})", 0.0, 10.0, 0.33, 0.01, key="aug_eps",
                                 help="In-Sign-Grad draws ε ~ U[0, ε max] (eq. 7)")
     aug_seed = c[3].number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
+
+    def aug_settings(name: str) -> dict:
+        """β and ε max of this tab, for the augmentations that take them."""
+        from tsviz.augment import AUGMENTATION_PARAMS
+
+        return {k: v for k, v in {"beta": float(beta), "eps_max": float(eps_max)}.items()
+                if k in AUGMENTATION_PARAMS[name]}
+
     try:
         import torch
 
@@ -138,8 +146,7 @@ with tabs[1]:
                 continue
             if name == "out_sign_grad" and sel.model is None:
                 continue
-            params = {"beta": float(beta)} if name in ("in_clamp_grad", "out_sign_grad", "rand_grad") else (
-                {"eps_max": float(eps_max)} if name == "in_sign_grad" else {})
+            params = aug_settings(name)
             xa = augment(name, torch.as_tensor(x), torch.as_tensor(y),
                          model=get_model(sel.model_path, "cpu") if name == "out_sign_grad" else None,
                          derivative=odenet if name in ODE_GRADIENT else None,
@@ -205,10 +212,7 @@ with tabs[2]:
                 hp = {"augmentation": aug_name, "feat_sim": float(feat_sim)}
                 if aug_name in ODE_GRADIENT:
                     hp["odenet"] = path
-                if aug_name in ("in_clamp_grad", "out_sign_grad", "rand_grad"):
-                    hp["beta"] = float(beta)
-                if aug_name == "in_sign_grad":
-                    hp["eps_max"] = float(eps_max)
+                hp.update(aug_settings(aug_name))
             elif recipe in ("nsr_loss1", "nsr_loss2"):
                 hp = {"beta": float(nsr_beta)}
             elif recipe in ("pgd_at", "wpgd_at"):

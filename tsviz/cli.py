@@ -149,8 +149,6 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
 def _cmd_certify(args: argparse.Namespace) -> Any:
     import time
 
-    import numpy as np
-
     from tsviz.attacks.selection import select_samples
     from tsviz.certify import (
         ABSTAIN, Smoothed, average_certified_radius, binomial_masks, certified_accuracy, continuous_masks,
@@ -250,7 +248,7 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
     import numpy as np
     import torch
 
-    from tsviz.augment import AUGMENTATIONS, augment, fit_odenet, load_odenet, save_odenet
+    from tsviz.augment import AUGMENTATION_PARAMS, AUGMENTATIONS, augment, fit_odenet, load_odenet, save_odenet
     from tsviz.data import load
 
     ds = load(args.dataset)
@@ -280,8 +278,8 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
     yt = torch.tensor(np.asarray(y[:n])).long().to(args.device)
     out, stats = {"x": X[:n], "y": y[:n]}, {}
     for m in methods:
-        params = {"beta": args.beta} if m in ("in_clamp_grad", "out_sign_grad", "rand_grad") else (
-            {"eps_max": args.eps_max} if m == "in_sign_grad" else {})
+        params = {k: v for k, v in {"beta": args.beta, "eps_max": args.eps_max}.items()
+                  if k in AUGMENTATION_PARAMS[m]}
         xa = augment(m, x, yt, model=model, derivative=odenet if m != "spec_den" else None,
                      generator=torch.Generator(device=args.device).manual_seed(args.seed), **params)
         xa = xa.detach().cpu().numpy()
