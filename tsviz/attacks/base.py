@@ -28,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tsviz.core.errors import TsvizError
+
 __all__ = [
     "Attack", "AttackResult", "AttackError", "guard_model", "check_inputs", "resolve_target",
     "input_gradient", "project_linf", "project_l2", "apply_bounds", "bounds_tensors", "per_sample_norm",
@@ -43,7 +45,7 @@ MAX_POPULATION = 1000
 MAX_SAMPLES = 10_000
 
 
-class AttackError(ValueError):
+class AttackError(TsvizError):
     """Bad attack hyperparameters or inputs; the message names the parameter."""
 
 

@@ -1,10 +1,12 @@
 """The one exception type for bad data."""
 from __future__ import annotations
 
+from tsviz.core.errors import TsvizError
+
 __all__ = ["DataError"]
 
 
-class DataError(ValueError):
+class DataError(TsvizError):
     """A dataset, file or spec that tsviz cannot use.
 
     The message names the problem and where it is (file, row, column, parameter) so a user can act

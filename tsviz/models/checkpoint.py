@@ -8,12 +8,14 @@ from typing import Any
 
 import torch
 
+from tsviz.core.errors import TsvizError
+
 __all__ = ["save", "load", "CheckpointError", "checkpoint_paths", "CARD_FORMAT"]
 
 CARD_FORMAT = "tsviz-checkpoint/1"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TsvizError):
     """A checkpoint or card that cannot be read or does not match its network."""
 
 
