@@ -94,14 +94,24 @@ def test_renyi_vs_cohen():
 
 def test_simultaneous_bounds():
     counts = np.array([[990, 10, 0], [500, 500, 0], [0, 3, 997]])
-    pa, pb = simultaneous_bounds(counts, 0.002)
+    # top given (chosen from independent draws, as CERTIFY does): both bounds at alpha / 2.
+    pa, pb = simultaneous_bounds(counts, 0.002, top=np.array([0, 0, 2]))
     np.testing.assert_allclose(pa, clopper_pearson_lower(np.array([990, 500, 997]), 1000, 0.001))
     ci = stats.binomtest(10, 1000).proportion_ci(confidence_level=1 - 0.002, method="exact")
     assert pb[0] == pytest.approx(min(ci.high, 1 - pa[0]))
     assert np.all(pb <= 1 - pa + 1e-15)
+    # top = None: A is the argmax of these same counts; every bound at alpha / (K + 2) (this test
+    # asserted alpha / 2 before, which does not hold under that selection: see test_coverage.py).
+    qa, qb = simultaneous_bounds(counts, 0.002)
+    np.testing.assert_allclose(qa, clopper_pearson_lower(np.array([990, 500, 997]), 1000, 0.002 / 5))
+    ci5 = stats.binomtest(10, 1000).proportion_ci(confidence_level=1 - 2 * 0.002 / 5, method="exact")
+    assert qb[0] == pytest.approx(min(ci5.high, 1 - qa[0]))
+    assert np.all(qa < pa)
     a1, b1 = simultaneous_bounds(counts[0], 0.002)
-    assert a1 == pa[0] and b1 == pb[0]
+    assert a1 == qa[0] and b1 == qb[0]
     with pytest.raises(ValueError, match="counts"):
         simultaneous_bounds(np.array([[5]]), 0.01)
     with pytest.raises(ValueError, match="alpha"):
         simultaneous_bounds(counts, 0.7)
+    with pytest.raises(ValueError, match="top"):
+        simultaneous_bounds(counts, 0.01, top=np.array([0, 3, 1]))

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 from tsviz.certify.compare import CertConfig, Comparison, certify_configs
+from tsviz.certify.errors import CertifyError
+from tsviz.certify.masks import MASK_KINDS, MAX_MASKS, _check_int, _check_keep
 
 __all__ = ["ablation"]
 
@@ -23,20 +25,29 @@ def ablation(model: torch.nn.Module, x, y, sigma: float, *, kind: str = "binomia
     Parameters
     ----------
     model : nn.Module (a mask-trained base model is the paper's setting)
-    x : (N, C, T) series; y : (N,) labels; sigma : float > 0, noise level in signal units
+    x : (N, C, T) series; y : (N,) integer labels; sigma : float > 0, noise level in signal units
     kind : "binomial" or "continuous"
     sizes : ensemble sizes ``m``; keeps : keep ratios ``p`` in (0, 1]
     include_single : also certify the model without masks (label ``"Single"``)
     n0, n, alpha, bound, seed : as in :meth:`Smoothed.certify`; mask_seed : seed of the masks
+        (the total cost of all configurations is held to the cap, see :func:`certify_configs`)
 
     Returns
     -------
     Comparison whose table has columns ``m`` and ``keep`` to plot against (labels
     ``"<kind> m=<m> p=<p>"``)
     """
-    sizes, keeps = list(sizes), list(keeps)
+    try:
+        sizes, keeps = list(sizes), list(keeps)
+    except TypeError:
+        raise CertifyError("sizes and keeps must be sequences of numbers") from None
     if not sizes or not keeps:
-        raise ValueError("sizes and keeps must be non-empty")
+        raise CertifyError("sizes and keeps must be non-empty")
+    for m in sizes:
+        _check_int("sizes", m, 1, MAX_MASKS)
+    keeps = [_check_keep(p) for p in keeps]
+    if kind not in MASK_KINDS:
+        raise CertifyError(f"kind must be one of {MASK_KINDS}, got {kind!r}")
     configs = [CertConfig("Single", model, sigma)] if include_single else []
     configs += [CertConfig(f"{kind} m={m} p={p:g}", model, sigma, mask_kind=kind, n_masks=m, keep=p,
                            mask_seed=mask_seed) for p in keeps for m in sizes]

@@ -21,11 +21,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from tsviz.attacks.base import MAX_STEPS
 from tsviz.attacks.pgd import PGD
-from tsviz.certify.compare import CertConfig
-from tsviz.certify.smoothing import ABSTAIN
-from tsviz.certify.soft import SoftSmoothed
-from tsviz.models.inference import predict
+from tsviz.certify.compare import CertConfig, _passes
+from tsviz.certify.errors import CertifyCostError, CertifyError
+from tsviz.certify.smoothing import ABSTAIN, MAX_N, Smoothed, _int
+from tsviz.certify.soft import MAX_SOFT_DRAWS, SoftSmoothed
+from tsviz.core import as_labels, as_series, check_budget, check_cost, check_model_input
+from tsviz.models.inference import predict_logits
 
 __all__ = ["attack_success_rates", "MAX_ATTACK_SAMPLES"]
 
@@ -37,6 +40,12 @@ def _pgd(eps: float, steps: int) -> PGD:
     return PGD(eps=eps, alpha=2.5 * eps / steps, steps=steps, norm="l2", random_start=False)
 
 
+def _benign_predict(model: torch.nn.Module, xs: torch.Tensor) -> np.ndarray:
+    """Argmax of ``model`` on ``xs``; :data:`ABSTAIN` where its logits are not finite (no prediction)."""
+    z = predict_logits(model, xs)
+    return np.where(torch.isfinite(z).all(dim=1).numpy(), z.argmax(dim=1).numpy(), ABSTAIN).astype(np.int64)
+
+
 def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequence[float], *,
                          benign: torch.nn.Module | None = None, steps: int = 10, draws: int = 8,
                          n: int = 1000, alpha: float = 0.001, seed: int = 0,
@@ -46,13 +55,20 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
     Parameters
     ----------
     configs : CertConfig sequence (the smoothed classifiers; labels name the rows)
-    x : (N, C, T) float series, ``N <= MAX_ATTACK_SAMPLES``; y : (N,) int labels
-    eps_values : L2 budgets (signal units), each > 0
+    x : (N, C, T) float series, ``N <= MAX_ATTACK_SAMPLES``; y : (N,) int labels (integers only)
+    eps_values : L2 budgets (signal units), each > 0 and at most :func:`tsviz.core.budget_limit`
+        of ``x`` for the L2 norm
     benign : nn.Module or None, attacked without noise (row label ``"Benign"``)
     steps : PGD iterations (step size ``2.5 * eps / steps``, Madry et al.'s rule)
     draws : noise draws per series per PGD step on the soft smoothed classifier
     n, alpha : PREDICT draws and level for judging the smoothed classifiers
     seed : seeds the attack's noise and PREDICT
+
+    A model output that is not finite is no prediction: the benign model's then counts as
+    :data:`ABSTAIN` (not clean-correct; after the attack, a success), the smoothed classifiers'
+    PREDICT abstains. The total cost ``N x (budgets + 1) x`` (per classifier: ``steps + 1``
+    benign, ``masks x members x (steps x draws + n)`` smoothed) is held to
+    :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`).
 
     Returns
     -------
@@ -61,17 +77,28 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
     """
     import pandas as pd
 
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if x.ndim != 3 or not 1 <= x.shape[0] <= MAX_ATTACK_SAMPLES:
-        raise ValueError(f"x must have shape (N, C, T) with 1 <= N <= {MAX_ATTACK_SAMPLES}, got {tuple(x.shape)}")
-    y_np = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y).reshape(-1).astype(np.int64)
-    if y_np.shape[0] != x.shape[0]:
-        raise ValueError(f"y has {y_np.shape[0]} labels for {x.shape[0]} series")
-    eps_values = [float(e) for e in eps_values]
-    if not eps_values or any(not np.isfinite(e) or e <= 0 for e in eps_values):
-        raise ValueError(f"eps_values must be non-empty finite numbers > 0, got {eps_values}")
+    x = as_series(x, error=CertifyError, max_series=MAX_ATTACK_SAMPLES)
+    y_np = as_labels(y, x.shape[0], error=CertifyError).cpu().numpy()
+    eps_values = list(eps_values)
+    if not eps_values:
+        raise CertifyError("eps_values must be non-empty finite numbers > 0, got []")
+    eps_values = [check_budget("eps_values", e, x, norm="l2", error=CertifyError) for e in eps_values]
+    steps = _int("steps", steps, 1, MAX_STEPS)
+    draws = _int("draws", draws, 1, MAX_SOFT_DRAWS)
+    n = _int("n", n, 1, MAX_N)
+    configs = list(configs)
+    if not all(isinstance(c, CertConfig) for c in configs):
+        raise CertifyError("configs must be CertConfig objects")
     if benign is None and not configs:
-        raise ValueError("give a benign model and/or at least one smoothed configuration")
+        raise CertifyError("give a benign model and/or at least one smoothed configuration")
+    if benign is not None:
+        if not isinstance(benign, torch.nn.Module):
+            raise CertifyError(f"benign must be an nn.Module or None, got {type(benign).__name__}")
+        check_model_input(benign, x, error=CertifyError)
+        Smoothed._check_parameters([benign])
+    per = (steps + 1 if benign is not None else 0) + sum(_passes(c) * (steps * draws + n) for c in configs)
+    check_cost("PGD-L2 attack success rates", {"series": x.shape[0], "budgets + 1 (clean)": len(eps_values) + 1,
+               "model passes per series and budget, summed over classifiers": per}, error=CertifyCostError)
     targets = ([("Benign", None)] if benign is not None else []) + [(c.label, c) for c in configs]
     jobs = len(targets) * (len(eps_values) + 1)
     done = 0
@@ -82,7 +109,7 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
             xd, yd = x.to(device), torch.as_tensor(y_np, device=device)
 
             def judge(xs):
-                return predict(benign, xs)
+                return _benign_predict(benign, xs)
 
             attacked = benign
         else:
@@ -95,6 +122,8 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
 
             attacked = SoftSmoothed(sm, draws, torch.Generator(device=device).manual_seed(seed))
         clean = np.asarray(judge(xd))
+        if cfg is None and bool((clean == ABSTAIN).all()):
+            raise CertifyError("the benign model's output is NaN or Inf on every clean series; nothing to attack")
         ok = clean == y_np
         done += 1
         if progress is not None:

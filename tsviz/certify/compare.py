@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
+from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.masks import MASK_KINDS, binomial_masks, continuous_masks
 from tsviz.certify.metrics import average_certified_radius, certified_accuracy
-from tsviz.certify.smoothing import ABSTAIN, CertResult, Smoothed
+from tsviz.certify.smoothing import ABSTAIN, MAX_SAMPLES, REASON_NONFINITE, CertResult, Smoothed
+from tsviz.core import as_labels, as_series, check_cost
 
 __all__ = ["CertConfig", "Comparison", "certify_configs", "MAX_CONFIGS"]
 
@@ -56,7 +57,7 @@ class CertConfig:
         if self.mask_kind is None:
             return None
         if self.mask_kind not in MASK_KINDS:
-            raise ValueError(f"mask_kind must be None or one of {MASK_KINDS}, got {self.mask_kind!r}")
+            raise CertifyError(f"mask_kind must be None or one of {MASK_KINDS}, got {self.mask_kind!r}")
         make = binomial_masks if self.mask_kind == "binomial" else continuous_masks
         return make(self.n_masks, T, self.keep, seed=self.mask_seed)
 
@@ -81,8 +82,8 @@ class Comparison:
     ----------
     results : dict label -> CertResult
     table : pandas.DataFrame, one row per configuration: settings, ``clean_accuracy`` (certified
-        accuracy at radius 0), ``acr``, ``abstain_rate``, ``certified_at_<r>`` for the requested
-        radii, ``seconds``
+        accuracy at radius 0), ``acr``, ``abstain_rate``, ``n_nonfinite`` (series abstained on for a
+        non-finite model output), ``certified_at_<r>`` for the requested radii, ``seconds``
     radii : float64 ``(R,)`` common radius grid; curves : dict label -> certified accuracy ``(R,)``
     """
 
@@ -93,10 +94,14 @@ class Comparison:
 
 
 def _labels(y, n: int) -> np.ndarray:
-    y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y).reshape(-1)
-    if y.shape[0] != n:
-        raise ValueError(f"y has {y.shape[0]} labels for {n} series")
-    return y.astype(np.int64)
+    """``y`` as int64 ``(n,)``: integer labels only (:func:`tsviz.core.as_labels`)."""
+    return as_labels(y, n, error=CertifyError).cpu().numpy()
+
+
+def _passes(cfg: CertConfig) -> int:
+    """Masks x members of one configuration (for the cost check; bad values are refused later)."""
+    m = cfg.n_masks if cfg.mask_kind and isinstance(cfg.n_masks, (int, np.integer)) else 1
+    return max(int(m), 1) * (len(cfg.models) if isinstance(cfg.models, (list, tuple)) else 1)
 
 
 def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: int = 1000, alpha: float = 0.001,
@@ -109,7 +114,9 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
     ----------
     configs : sequence of CertConfig with distinct labels (1 to ``MAX_CONFIGS``)
     x : (N, C, T) series; y : (N,) int labels
-    n0, n, alpha, bound, seed : passed to :meth:`Smoothed.certify`
+    n0, n, alpha, bound, seed : passed to :meth:`Smoothed.certify`; the total cost
+        ``N x (n0 + n) x sum over configurations of masks x members`` is held to
+        :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`)
     radii : radii (signal units) at which the table reports certified accuracy
     points : size of the common radius grid of the curves (0 to the largest certified radius)
     progress : callable(fraction, message) or None
@@ -122,17 +129,25 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
 
     configs = list(configs)
     if not 1 <= len(configs) <= MAX_CONFIGS or not all(isinstance(c, CertConfig) for c in configs):
-        raise ValueError(f"configs must be 1 to {MAX_CONFIGS} CertConfig objects")
+        raise CertifyError(f"configs must be 1 to {MAX_CONFIGS} CertConfig objects")
     labels = [c.label for c in configs]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"configuration labels must be distinct, got {labels}")
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if x.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
+        raise CertifyError(f"configuration labels must be distinct, got {labels}")
+    x = as_series(x, error=CertifyError, max_series=MAX_SAMPLES)
     y = _labels(y, x.shape[0])
-    radii = [float(r) for r in radii]
+    try:
+        radii = [float(r) for r in radii]
+    except (TypeError, ValueError):
+        raise CertifyError(f"radii must be finite numbers >= 0, got {radii!r}") from None
     if any(not np.isfinite(r) or r < 0 for r in radii):
-        raise ValueError(f"radii must be finite numbers >= 0, got {radii}")
+        raise CertifyError(f"radii must be finite numbers >= 0, got {radii}")
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 2 <= points <= 100_000:
+        raise CertifyError(f"points must be an integer in [2, 100000], got {points!r}")
+    draws = (n0 + n) if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (n0, n)) else 0
+    passes = sum(_passes(c) for c in configs)
+    check_cost(f"certification of {len(configs)} configuration(s)",
+               {"series": x.shape[0], "noise draws (n0 + n)": draws,
+                "masks x ensemble members, summed over configurations": passes}, error=CertifyCostError)
     results: dict[str, CertResult] = {}
     rows = []
     for i, cfg in enumerate(configs):
@@ -146,7 +161,8 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
         row = cfg.describe()
         row.update({"clean_accuracy": float(certified_accuracy(res, y, [0.0])[0]),
                     "acr": average_certified_radius(res, y),
-                    "abstain_rate": float(np.mean(res.prediction == ABSTAIN))})
+                    "abstain_rate": float(np.mean(res.prediction == ABSTAIN)),
+                    "n_nonfinite": int(np.sum(res.abstain_reason == REASON_NONFINITE))})
         for r, acc in zip(radii, certified_accuracy(res, y, radii) if radii else []):
             row[f"certified_at_{r:g}"] = float(acc)
         row["seconds"] = res.seconds

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsviz._arrays import readonly
+from tsviz.certify.errors import CertifyError
 from tsviz.certify.smoothing import Smoothed
+from tsviz.core import as_labels
 
 __all__ = ["NoiseMargins", "noise_margins"]
 
@@ -24,8 +26,9 @@ class NoiseMargins:
     Attributes
     ----------
     top_class : int64 ``(N,)``, class ``A`` per sample (true label, or the most counted class)
-    top_score : float32 ``(N, n)``, ``c_A`` per draw
-    margin : float32 ``(N, n)``, ``z = c_A - max_{i != A} c_i`` per draw
+    top_score : float32 ``(N, n)``, ``c_A`` per draw (NaN for a draw whose model output was not
+        finite: such a draw is no vote, see :meth:`Smoothed.scores`)
+    margin : float32 ``(N, n)``, ``z = c_A - max_{i != A} c_i`` per draw (NaN likewise)
     """
 
     top_class: np.ndarray
@@ -34,14 +37,18 @@ class NoiseMargins:
 
     @property
     def p_positive(self) -> np.ndarray:
-        """Empirical ``P(z > 0)`` per sample (float64 ``(N,)``): the fraction of draws counted for A."""
+        """Empirical ``P(z > 0)`` per sample (float64 ``(N,)``): the fraction of the ``n`` draws counted
+        for A (a non-finite draw is not counted)."""
         return (self.margin > 0).mean(axis=1)
 
     def summary(self) -> dict[str, float]:
-        """Pooled mean/std of ``z`` and ``c_A`` and the pooled share of ``z > 0``."""
-        return {"margin_mean": float(self.margin.mean()), "margin_std": float(self.margin.std()),
-                "top_score_mean": float(self.top_score.mean()), "top_score_std": float(self.top_score.std()),
-                "p_positive": float((self.margin > 0).mean())}
+        """Pooled mean/std of ``z`` and ``c_A`` over the finite draws, the pooled share of ``z > 0``
+        and the number of non-finite draws."""
+        fin = np.isfinite(self.margin)
+        z, c = self.margin[fin], self.top_score[fin]
+        return {"margin_mean": float(z.mean()), "margin_std": float(z.std()),
+                "top_score_mean": float(c.mean()), "top_score_std": float(c.std()),
+                "p_positive": float((self.margin > 0).mean()), "n_nonfinite": int((~fin).sum())}
 
 
 def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, seed: int = 0) -> NoiseMargins:
@@ -61,15 +68,18 @@ def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, seed: int = 0
     NoiseMargins
     """
     if not isinstance(smoothed, Smoothed):
-        raise ValueError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
-    s = smoothed.scores(x, n, seed=seed)  # (N, n, K)
+        raise CertifyError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
+    s = smoothed.scores(x, n, seed=seed)  # (N, n, K); NaN rows for non-finite draws
     N, _, K = s.shape
     if y is None:
-        a = (s.argmax(axis=2)[:, :, None] == np.arange(K)).sum(axis=1).argmax(axis=1)
+        fin = np.isfinite(s).all(axis=2)
+        votes = np.where(fin, np.nan_to_num(s).argmax(axis=2), K)  # non-finite draws vote for no class
+        a = (votes[:, :, None] == np.arange(K)).sum(axis=1).argmax(axis=1)
     else:
-        a = np.asarray(y.detach().cpu() if hasattr(y, "detach") else y).reshape(-1).astype(np.int64)
-        if a.shape[0] != N or np.any((a < 0) | (a >= K)):
-            raise ValueError(f"y must hold {N} class indices in [0, {K - 1}]")
+        try:
+            a = as_labels(y, N, n_classes=K, name="y", error=CertifyError).cpu().numpy()
+        except CertifyError as exc:
+            raise CertifyError(f"y must hold {N} integer class indices in [0, {K - 1}]: {exc}") from None
     top = np.take_along_axis(s, a[:, None, None], axis=2)[..., 0]
     others = s.copy()
     np.put_along_axis(others, a[:, None, None], -np.inf, axis=2)

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from tsviz._arrays import readonly
+from tsviz.certify.errors import CertifyError
 
 __all__ = ["binomial_masks", "continuous_masks", "binomial_mask", "continuous_mask", "MAX_MASKS", "MASK_KINDS"]
 
@@ -43,20 +44,20 @@ _MAX_T = 1_000_000
 
 def _check_int(name: str, value, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
     return int(value)
 
 
 def _check_keep(keep) -> float:
     ok = isinstance(keep, (int, float, np.integer, np.floating)) and not isinstance(keep, bool)
     if not ok or not np.isfinite(keep) or not 0.0 < keep <= 1.0:
-        raise ValueError(f"keep must be a number in (0, 1], got {keep!r}")
+        raise CertifyError(f"keep must be a number in (0, 1], got {keep!r}")
     return float(keep)
 
 
 def _check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise CertifyError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
 

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from tsviz.certify.errors import CertifyError
 from tsviz.certify.smoothing import ABSTAIN, CertResult
+from tsviz.core import as_labels
 
 __all__ = ["certified_accuracy", "average_certified_radius", "accuracy_vs_radius"]
 
 
 def _correct(result: CertResult, y) -> np.ndarray:
     if not isinstance(result, CertResult):
-        raise ValueError(f"result must be a CertResult, got {type(result).__name__}")
-    y = np.asarray(y.detach().cpu() if hasattr(y, "detach") else y).reshape(-1)
-    if y.shape[0] != result.prediction.shape[0]:
-        raise ValueError(f"y has {y.shape[0]} labels for {result.prediction.shape[0]} certified samples")
+        raise CertifyError(f"result must be a CertResult, got {type(result).__name__}")
+    y = as_labels(y, result.prediction.shape[0], n_classes=result.counts.shape[1], error=CertifyError).cpu().numpy()
     return (result.prediction == y) & (result.prediction != ABSTAIN)
 
 
 def certified_accuracy(result: CertResult, y, radii) -> np.ndarray:
     """Fraction of samples with ``prediction == y`` and ``radius >= r`` for each ``r`` in ``radii``.
+
+    ``y`` ``(n,)``: integer class labels in ``[0, K)`` (float labels are refused, never truncated).
 
     Inclusive at ``r`` (a sample certified at exactly ``r`` counts); abstentions count as wrong.
 
@@ -31,9 +33,12 @@ def certified_accuracy(result: CertResult, y, radii) -> np.ndarray:
     ndarray float64 ``(len(radii),)`` (0-d input gives shape ``(1,)``)
     """
     ok = _correct(result, y)
-    r = np.atleast_1d(np.asarray(radii, dtype=np.float64))
+    try:
+        r = np.atleast_1d(np.asarray(radii, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise CertifyError(f"radii must be a 1-D sequence of finite numbers >= 0, got {radii!r}") from None
     if r.ndim != 1 or not np.all(np.isfinite(r)) or np.any(r < 0):
-        raise ValueError("radii must be a 1-D sequence of finite numbers >= 0")
+        raise CertifyError("radii must be a 1-D sequence of finite numbers >= 0")
     return (ok[None, :] & (result.radius[None, :] >= r[:, None])).mean(axis=1)
 
 
@@ -48,11 +53,14 @@ def accuracy_vs_radius(result: CertResult, y, *, max_radius: float | None = None
     """``(radii, acc)``: ``points`` evenly spaced radii in ``[0, max_radius]`` and the certified
     accuracy at each. ``max_radius`` defaults to the largest certified radius (or ``sigma`` when
     nothing is certified)."""
+    if not isinstance(result, CertResult):
+        raise CertifyError(f"result must be a CertResult, got {type(result).__name__}")
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 2 <= points <= 100_000:
-        raise ValueError(f"points must be an integer in [2, 100000], got {points!r}")
+        raise CertifyError(f"points must be an integer in [2, 100000], got {points!r}")
     if max_radius is None:
         max_radius = float(result.radius.max()) if result.radius.size and result.radius.max() > 0 else float(result.sigma)
-    elif isinstance(max_radius, bool) or not np.isfinite(max_radius) or max_radius <= 0:
-        raise ValueError(f"max_radius must be a finite number > 0, got {max_radius!r}")
+    elif (isinstance(max_radius, bool) or not isinstance(max_radius, (int, float, np.integer, np.floating))
+          or not np.isfinite(max_radius) or max_radius <= 0):
+        raise CertifyError(f"max_radius must be a finite number > 0, got {max_radius!r}")
     radii = np.linspace(0.0, float(max_radius), int(points))
     return radii, certified_accuracy(result, y, radii)

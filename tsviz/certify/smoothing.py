@@ -10,7 +10,9 @@ References
 """
 from __future__ import annotations
 
+import hashlib
 import time
+import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -22,15 +24,22 @@ from scipy import stats
 
 from tsviz._arrays import readonly
 from tsviz.attacks.base import guard_model
-from tsviz.certify.bounds import (_check_alpha, _check_sigma, clopper_pearson_lower, clopper_pearson_upper,
-                                  cohen_radius, renyi_radius)
+from tsviz.certify.bounds import _check_alpha, clopper_pearson_lower, cohen_radius, renyi_radius, simultaneous_bounds
+from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.masks import MAX_MASKS
+from tsviz.core import as_series, check_budget, check_cost, check_model_input
 
 __all__ = ["ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
-           "ACTIVATION_BUDGET", "CPU_LAYER_BUDGET", "MAX_AUTO_ROWS", "BOUNDS", "MAX_SCORES"]
+           "ACTIVATION_BUDGET", "CPU_LAYER_BUDGET", "MAX_AUTO_ROWS", "BOUNDS", "MAX_SCORES", "REASON_NONFINITE",
+           "REASON_LOW_PA", "REASON_PA_PB", "REASON_ZERO_RADIUS", "input_fingerprint"]
 
 #: Prediction value of a sample the smoothed classifier abstains on.
 ABSTAIN = -1
+#: ``CertResult.abstain_reason`` values ('' for a certified series).
+REASON_NONFINITE = "non-finite model output"
+REASON_LOW_PA = "pA_lower <= 1/2"
+REASON_PA_PB = "pA_lower <= pB_upper"
+REASON_ZERO_RADIUS = "zero radius"
 #: Caps on user-settable costs.
 MAX_N = 100_000
 MAX_N0 = 10_000
@@ -90,7 +99,7 @@ BOUNDS = ("cohen", "renyi")
 
 def _int(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
     return int(value)
 
 
@@ -103,12 +112,21 @@ class CertResult:
     prediction : ndarray int64 ``(n,)``, class or :data:`ABSTAIN`
     radius : ndarray float64 ``(n,)``, certified L2 radius in signal units (0 when abstaining)
     p_lower : ndarray float64 ``(n,)``, lower confidence bound on ``pA``
-    counts : ndarray int64 ``(n, K)``, class counts of the ``n`` estimation draws
+    counts : ndarray int64 ``(n, K)``, class counts of the ``n`` estimation draws (draws whose model
+        output was not finite are not votes, so a row may sum to less than ``n``)
     p_upper_runner_up : ndarray float64 ``(n,)``, upper bound on ``pB`` (Renyi: the bound used;
         Cohen: ``1 - p_lower``)
     sigma, bound, alpha, n0, n : the settings used
     masks : ndarray bool ``(M, T)`` or None
     seconds : float, wall-clock time
+    abstain_reason : ndarray str ``(n,)`` or None; ``''`` for a certified series, else one of
+        :data:`REASON_NONFINITE` (some of its ``n0 + n`` draws gave a NaN/Inf model output),
+        :data:`REASON_LOW_PA` (Cohen), :data:`REASON_PA_PB` or :data:`REASON_ZERO_RADIUS` (Renyi).
+        None only for results built by hand.
+    fingerprint : str or None, SHA-256 of the certified ``x`` (float32 bytes and shape), ``sigma``,
+        the masks and the number of ensemble members (see :meth:`Smoothed.fingerprint`);
+        :func:`tsviz.certify.soundness.soundness_check` refuses other inputs. None only for results
+        built by hand.
     """
 
     prediction: np.ndarray
@@ -123,29 +141,59 @@ class CertResult:
     n: int
     masks: np.ndarray | None
     seconds: float
+    abstain_reason: np.ndarray | None = None
+    fingerprint: str | None = None
 
     def summary(self) -> dict[str, Any]:
-        """Plain-number summary: settings, abstain rate, mean/median radius of certified samples."""
+        """Plain-number summary: settings, abstain rate, mean/median radius of certified samples,
+        number of series abstained on for a non-finite model output."""
         cert = self.prediction != ABSTAIN
+        nonfinite = 0 if self.abstain_reason is None else int((self.abstain_reason == REASON_NONFINITE).sum())
         return {
             "n_samples": int(self.prediction.shape[0]), "sigma": self.sigma, "bound": self.bound,
             "alpha": self.alpha, "n0": self.n0, "n": self.n,
             "n_masks": 0 if self.masks is None else int(self.masks.shape[0]),
             "abstain_rate": float(1.0 - cert.mean()),
+            "n_nonfinite": nonfinite,
             "mean_radius": float(self.radius.mean()),
             "median_certified_radius": float(np.median(self.radius[cert])) if cert.any() else 0.0,
             "seconds": self.seconds,
         }
 
     def to_frame(self):
-        """One row per sample: prediction, radius, p_lower, p_upper_runner_up, count_<k> columns."""
+        """One row per sample: prediction, radius, p_lower, p_upper_runner_up, count_<k> columns,
+        then abstain_reason (when recorded)."""
         import pandas as pd
 
         d = {"prediction": self.prediction, "radius": self.radius, "p_lower": self.p_lower,
              "p_upper_runner_up": self.p_upper_runner_up}
         for k in range(self.counts.shape[1]):
             d[f"count_{k}"] = self.counts[:, k]
+        if self.abstain_reason is not None:
+            d["abstain_reason"] = self.abstain_reason
         return pd.DataFrame(d)
+
+
+def input_fingerprint(x: torch.Tensor, sigma: float, masks: np.ndarray | None, n_members: int) -> str:
+    """SHA-256 (hex) binding a certificate to its inputs.
+
+    Hashes the shape and float32 bytes of ``x`` ``(n, C, T)`` (as certified, after the float32
+    cast), ``float(sigma)``, the masks ``(M, T)`` (shape and boolean bytes, or none) and the number
+    of ensemble members. The members' weights are not hashed.
+    """
+    h = hashlib.sha256(b"tsviz-certify-v1")
+    xs = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
+    h.update(repr(tuple(xs.shape)).encode())
+    h.update(xs.tobytes())
+    h.update(repr(float(sigma)).encode())
+    if masks is None:
+        h.update(b"masks:none")
+    else:
+        mb = np.ascontiguousarray(np.asarray(masks, dtype=bool))
+        h.update(repr(tuple(mb.shape)).encode())
+        h.update(mb.tobytes())
+    h.update(f"members:{int(n_members)}".encode())
+    return h.hexdigest()
 
 
 class Smoothed:
@@ -157,18 +205,31 @@ class Smoothed:
     (deep ensemble): softmax probabilities are averaged over members *and* masks, then the argmax
     is taken. The smoothed classifier counts these hard decisions over noise draws.
 
+    Non-finite model outputs. A noise draw for which any member's logits (under any mask) hold a
+    NaN or an Inf has no base decision: it is never counted as a vote for any class. A series with
+    at least one such draw is not certified (:meth:`certify`: :data:`ABSTAIN` with
+    ``abstain_reason`` :data:`REASON_NONFINITE`; :meth:`predict`: :data:`ABSTAIN`); :meth:`counts`
+    leaves such draws out of the counts and :meth:`scores` returns NaN for them, each with a
+    ``RuntimeWarning``. A model whose output is non-finite on every clean series or on every noise
+    draw, or with a NaN/Inf parameter, is refused with a :class:`~tsviz.certify.CertifyError`.
+
     Parameters
     ----------
     model : nn.Module or sequence of nn.Module, mapping ``(b, C, T)`` to logits ``(b, K)``
-    sigma : float > 0, noise standard deviation in signal units
+    sigma : float > 0, noise standard deviation in signal units; at most
+        :func:`tsviz.core.budget_limit` of the series (100 x their amplitude), so that
+        ``x + sigma * noise`` stays finite in float32
     masks : None or bool/0-1 array ``(M, T)``, ``M <= MAX_MASKS``, fixed for all inputs
     batch_size : "auto" or int >= 1; rows (``sample x draw x mask``) per forward pass. "auto"
         sizes chunks from one probe forward (``ACTIVATION_BUDGET`` / activation elements per row; on
-        CPU also ``CPU_LAYER_BUDGET`` / largest layer output per row; at most ``MAX_AUTO_ROWS``); on CUDA an out-of-memory error halves it and retries.
+        CPU also ``CPU_LAYER_BUDGET`` / largest layer output per row; at most ``MAX_AUTO_ROWS``); on
+        CUDA an out-of-memory error halves it and retries.
     n_classes : int >= 2 or None (inferred from one probe forward)
 
     Hyperparameters are stored as given and validated when called. The models are left exactly
-    as found (mode and ``requires_grad``, via :func:`tsviz.attacks.base.guard_model`).
+    as found (mode and ``requires_grad``, via :func:`tsviz.attacks.base.guard_model`). Every call's
+    total cost (series x draws x masks x members model evaluations) is held to
+    :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`).
     """
 
     def __init__(self, model, sigma: float, masks=None, *, batch_size: int | str = "auto",
@@ -183,7 +244,7 @@ class Smoothed:
     def _members(self) -> list[torch.nn.Module]:
         ms = list(self.model) if isinstance(self.model, (list, tuple)) else [self.model]
         if not ms or not all(isinstance(m, torch.nn.Module) for m in ms):
-            raise ValueError("model must be an nn.Module or a non-empty list/tuple of nn.Module")
+            raise CertifyError("model must be an nn.Module or a non-empty list/tuple of nn.Module")
         return ms
 
     def _device(self, members) -> torch.device:
@@ -193,37 +254,33 @@ class Smoothed:
             return b.device
         return torch.device("cpu")
 
-    def _check_x(self, x, device) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            x = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        if x.ndim != 3:
-            raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
-        if not x.is_floating_point():
-            raise ValueError(f"x must be a floating tensor, got {x.dtype}")
-        if x.shape[0] == 0 or x.shape[0] > MAX_SAMPLES:
-            raise ValueError(f"x must hold between 1 and {MAX_SAMPLES} series, got {x.shape[0]}")
-        if not torch.isfinite(x).all():
-            raise ValueError("x contains NaN or Inf")
-        return x.detach().to(device)
+    def _check_x(self, x, device, members=None) -> torch.Tensor:
+        """``x`` as float32 ``(n, C, T)`` on ``device`` (:func:`tsviz.core.as_series`), checked against
+        the channels and length the members were built for."""
+        x = as_series(x, error=CertifyError, max_series=MAX_SAMPLES)
+        for j, m in enumerate(members or ()):
+            check_model_input(m, x, name="x" if len(members) == 1 else f"x (ensemble member {j})",
+                              error=CertifyError)
+        return x.to(device)
 
     def _check_masks(self, T: int, device, dtype) -> tuple[torch.Tensor | None, np.ndarray | None]:
         if self.masks is None:
             return None, None
         m = np.asarray(self.masks.detach().cpu() if isinstance(self.masks, torch.Tensor) else self.masks)
         if m.ndim != 2 or m.shape[0] < 1 or m.shape[0] > MAX_MASKS:
-            raise ValueError(f"masks must have shape (M, T) with 1 <= M <= {MAX_MASKS}, got {m.shape}")
+            raise CertifyError(f"masks must have shape (M, T) with 1 <= M <= {MAX_MASKS}, got {m.shape}")
         if m.shape[1] != T:
-            raise ValueError(f"masks have length {m.shape[1]} but x has T={T}")
+            raise CertifyError(f"masks have length {m.shape[1]} but x has T={T}")
         if m.dtype != bool:
-            if not np.all(np.isfinite(m)) or not np.all((m == 0) | (m == 1)):
-                raise ValueError("masks must be boolean or hold only 0/1")
+            if m.dtype.kind not in "iuf" or not np.all(np.isfinite(m)) or not np.all((m == 0) | (m == 1)):
+                raise CertifyError("masks must be boolean or hold only 0/1")
         mb = m.astype(bool)
         return torch.as_tensor(mb, device=device).to(dtype), readonly(mb)
 
     def _rows(self, C: int, T: int) -> int | None:
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
-                raise ValueError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
+                raise CertifyError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
             return None  # measured on the model by the first _count call
         return _int("batch_size", self.batch_size, 1, 10 ** 9)
 
@@ -231,24 +288,61 @@ class Smoothed:
     def _generator(generator, seed, device) -> torch.Generator:
         if generator is not None:
             if not isinstance(generator, torch.Generator):
-                raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+                raise CertifyError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
             return generator
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            raise CertifyError(f"seed must be a non-negative integer, got {seed!r}")
         return torch.Generator(device=device).manual_seed(int(seed))
 
+    @staticmethod
+    def _check_parameters(members) -> None:
+        """Refuse members with a NaN/Inf floating-point parameter (e.g. a corrupted checkpoint)."""
+        for j, mdl in enumerate(members):
+            for name, prm in mdl.named_parameters():
+                if prm.is_floating_point() and not bool(torch.isfinite(prm.detach()).all()):
+                    who = "the model" if len(members) == 1 else f"ensemble member {j}"
+                    raise CertifyError(f"parameter {name!r} of {who} contains NaN or Inf; a model with non-finite "
+                                       "weights cannot be certified")
+
+    @staticmethod
+    def _check_cost(what: str, N: int, draws: int, draws_name: str, M: int, members: int) -> None:
+        check_cost(what, {"series": N, draws_name: draws, "masks": M, "ensemble members": members},
+                   error=CertifyCostError)
+
+    def fingerprint(self, x) -> str:
+        """The fingerprint :meth:`certify` stores in ``CertResult.fingerprint`` for ``x`` (see
+        :func:`input_fingerprint`); ``x``, ``sigma`` and the masks are validated as by :meth:`certify`."""
+        members = self._members()
+        x = self._check_x(x, self._device(members), members)
+        _, masks_np = self._check_masks(x.shape[2], x.device, x.dtype)
+        sigma = check_budget("sigma", self.sigma, x, norm="inf", error=CertifyError)
+        return input_fingerprint(x, sigma, masks_np, len(members))
+
     # ------------------------------------------------------------------ core
-    def _probs(self, members, rows: torch.Tensor, state: dict) -> torch.Tensor:
-        """Mean softmax over members for ``rows`` ``(r, C, T)``, in forward chunks; CUDA OOM halves."""
+    def _probs(self, members, rows: torch.Tensor, state: dict, K: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean softmax over members ``(r, K)`` for ``rows`` ``(r, C, T)`` and ``(r,)`` bool flags of rows
+        where some member's logits are not finite (their softmax is set to 0), in forward chunks;
+        CUDA OOM halves the chunk."""
         while True:
             bs = state["rows"]
             try:
                 out = None
+                bad = torch.zeros(rows.shape[0], dtype=torch.bool, device=rows.device)
                 for mdl in members:
-                    parts = [torch.softmax(mdl(rows[i:i + bs]).float(), dim=1) for i in range(0, rows.shape[0], bs)]
-                    p = torch.cat(parts) if len(parts) > 1 else parts[0]
+                    parts = []
+                    for i in range(0, rows.shape[0], bs):
+                        z = mdl(rows[i:i + bs])
+                        if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != K:
+                            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+                            raise CertifyError(f"the model must return logits of shape (b, {K}), got {got}")
+                        parts.append(z.float())
+                    z = torch.cat(parts) if len(parts) > 1 else parts[0]
+                    fin = torch.isfinite(z).all(dim=1)
+                    bad |= ~fin
+                    p = torch.softmax(torch.where(fin[:, None], z, torch.zeros((), dtype=z.dtype, device=z.device)),
+                                      dim=1)
                     out = p if out is None else out + p
-                return out / len(members)
+                return out / len(members), bad
             except torch.cuda.OutOfMemoryError:
                 if bs == 1:
                     raise
@@ -256,21 +350,53 @@ class Smoothed:
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
 
+    def _probe(self, members, x, state) -> int:
+        """Number of classes ``K`` from one forward of ``x[:1]`` per member; a member that fails on
+        ``x`` or whose output is NaN/Inf on every clean series raises :class:`CertifyError`."""
+        K = None if self.n_classes is None else _int("n_classes", self.n_classes, 2, 100_000)
+        for j, mdl in enumerate(members):
+            who = "the model" if len(members) == 1 else f"ensemble member {j}"
+            try:
+                out = mdl(x[:1])
+            except torch.cuda.OutOfMemoryError:
+                raise
+            except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+                raise CertifyError(f"{who} could not run on x of shape {tuple(x.shape)}: {exc}") from None
+            if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] < 2:
+                got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+                raise CertifyError(f"the model must return logits of shape (b, K>=2), got {got}")
+            if K is None:
+                K = int(out.shape[1])
+            elif out.shape[1] != K:
+                raise CertifyError(f"the model must return logits of shape (b, {K}), got {tuple(out.shape)} "
+                                   f"from {who}")
+            if not bool(torch.isfinite(out).all()):
+                bs = state["rows"] or 256
+                fin = torch.cat([torch.isfinite(mdl(x[i:i + bs]).float()).all(dim=1)
+                                 for i in range(0, x.shape[0], bs)])
+                if not bool(fin.any()):
+                    raise CertifyError(f"the output of {who} is NaN or Inf on every clean series (broken weights or "
+                                       "normalisation?); nothing can be certified")
+        return K
+
     def _stream(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label,
-                consume: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None]) -> None:
+                consume: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], None]) -> None:
         """Push ``num`` noise draws per sample through the base classifier, in chunks.
 
         Draws are enumerated sample-major (sample ``i`` owns flat indices ``[i*num, (i+1)*num)``)
         and processed in chunks of whole draws; one chunk = one noise tensor from ``gen``. For each
-        chunk ``consume(flat_index, sample, scores)`` receives the flat draw indices ``(d,)``, their
-        samples ``(d,)`` and the base classifier's scores ``(d, K)`` (softmax averaged over members
-        and masks).
+        chunk ``consume(flat_index, sample, scores, bad)`` receives the flat draw indices ``(d,)``,
+        their samples ``(d,)``, the base classifier's scores ``(d, K)`` (softmax averaged over
+        members and masks) and ``(d,)`` bool flags of draws with a non-finite model output (under
+        any member or mask; their scores are meaningless). Raises :class:`CertifyError` when
+        ``x + sigma * noise`` is not finite.
         """
         N, C, T = x.shape
         M = 1 if masks_t is None else masks_t.shape[0]
         total = N * num
         if state["rows"] is None:
             state["rows"] = _auto_rows(members, x)
+        overflow = torch.zeros((), dtype=torch.bool, device=x.device)
         start = 0
         while start < total:
             draws = max(1, state["rows"] // M)
@@ -279,59 +405,82 @@ class Smoothed:
             sample = idx // num
             noise = torch.randn((stop - start, C, T), generator=gen, device=gen.device, dtype=x.dtype)
             noisy = x[sample] + state["sigma"] * noise.to(x.device)
+            overflow |= ~torch.isfinite(noisy).all()  # no sync here; checked once at the end
             if masks_t is not None:
                 noisy = (noisy[:, None, :, :] * masks_t[None, :, None, :]).reshape(-1, C, T)
-            p = self._probs(members, noisy, state)
-            if p.ndim != 2 or p.shape[1] != K:
-                raise ValueError(f"the model must return logits of shape (b, {K}), got {tuple(p.shape)}")
-            consume(idx, sample, p.reshape(stop - start, M, K).mean(dim=1))
+            p, bad = self._probs(members, noisy, state, K)
+            consume(idx, sample, p.reshape(stop - start, M, K).mean(dim=1), bad.reshape(stop - start, M).any(dim=1))
             start = stop
             if progress is not None:
                 progress(frac0 + (frac1 - frac0) * start / total, label)
+        if bool(overflow):
+            raise CertifyError(f"x + sigma * noise is not finite in float32 (sigma = {state['sigma']:g}); "
+                               "use a smaller sigma")
 
-    def _count(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label) -> torch.Tensor:
-        """Counts ``(N, K)`` of base decisions (argmax of the scores) over ``num`` draws per sample."""
+    def _count(self, members, x, masks_t, K, num, gen, state, progress, frac0, frac1,
+               label) -> tuple[torch.Tensor, torch.Tensor]:
+        """Counts ``(N, K)`` of base decisions (argmax of the scores) over ``num`` draws per sample,
+        and ``(N,)`` counts of draws with a non-finite model output (not counted as votes)."""
         N = x.shape[0]
-        counts = torch.zeros(N * K, dtype=torch.int64, device=x.device)
+        counts = torch.zeros(N * K + N, dtype=torch.int64, device=x.device)
 
-        def consume(_idx, sample, scores) -> None:
-            counts.add_(torch.bincount(sample * K + scores.argmax(dim=1), minlength=N * K))
+        def consume(_idx, sample, scores, bad) -> None:
+            key = torch.where(bad, N * K + sample, sample * K + scores.argmax(dim=1))
+            counts.add_(torch.bincount(key, minlength=N * K + N))
 
         self._stream(members, x, masks_t, K, num, gen, state, progress, frac0, frac1, label, consume)
-        return counts.reshape(N, K)
+        return counts[:N * K].reshape(N, K), counts[N * K:]
 
     def _setup(self, x, generator, seed):
         members = self._members()
-        _check_sigma(self.sigma)
         device = self._device(members)
-        x = self._check_x(x, device)
+        x = self._check_x(x, device, members)
         masks_t, masks_np = self._check_masks(x.shape[2], device, x.dtype)
+        sigma = check_budget("sigma", self.sigma, x, norm="inf", error=CertifyError)
+        self._check_parameters(members)
         gen = self._generator(generator, seed, device)
-        state = {"rows": self._rows(x.shape[1], x.shape[2]), "sigma": _check_sigma(self.sigma)}
+        state = {"rows": self._rows(x.shape[1], x.shape[2]), "sigma": sigma}
         return members, x, masks_t, masks_np, gen, state
 
-    def _n_classes(self, members, x) -> int:
-        if self.n_classes is not None:
-            return _int("n_classes", self.n_classes, 2, 100_000)
-        out = members[0](x[:1])
-        if out.ndim != 2 or out.shape[1] < 2:
-            raise ValueError(f"the model must return logits of shape (b, K>=2), got {tuple(out.shape)}")
-        return int(out.shape[1])
+    @staticmethod
+    def _nonfinite(bad: np.ndarray, draws: int, what: str) -> np.ndarray:
+        """``(N,)`` bool: series with a non-finite draw. Raises when every draw of every series was
+        non-finite; warns when some were."""
+        hit = bad > 0
+        if bool((bad == draws).all()):
+            raise CertifyError(f"the model's output was NaN or Inf on every one of the {draws} noise draws of every "
+                               "series; nothing can be counted (broken model, or sigma far too large for it)")
+        if hit.any() and what:
+            then = "those series abstain" if what == "PREDICT" else "those draws are not counted"
+            warnings.warn(f"{what}: the model's output was NaN or Inf on {int(bad.sum())} noise draw(s) of "
+                          f"{int(hit.sum())} of {len(hit)} series; {then}", RuntimeWarning, stacklevel=4)
+        return hit
+
+    def _sample(self, x, n, generator, seed, progress, what) -> tuple[np.ndarray, np.ndarray]:
+        """``(counts (N, K), non-finite draws (N,))`` over ``n`` draws, with all checks."""
+        n = _int("n", n, 1, MAX_N)
+        members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
+        M = 1 if masks_t is None else masks_t.shape[0]
+        self._check_cost(what, x.shape[0], n, "noise draws (n)", M, len(members))
+        with ExitStack() as stack, torch.no_grad():
+            for m in members:
+                stack.enter_context(guard_model(m))
+            K = self._probe(members, x, state)
+            c, bad = self._count(members, x, masks_t, K, n, gen, state, progress, 0.0, 1.0, "sampling")
+        c, bad = c.cpu().numpy().astype(np.int64), bad.cpu().numpy().astype(np.int64)
+        self._nonfinite(bad, n, what)
+        return c, bad
 
     def counts(self, x, n: int, *, generator: torch.Generator | None = None, seed: int = 0,
                progress: Callable[[float, str], None] | None = None) -> np.ndarray:
         """Class counts ``(n_samples, K)`` int64 of the base decision over ``n`` noise draws.
 
+        Draws whose model output is NaN/Inf are not counted (a row then sums to less than ``n``, with
+        a ``RuntimeWarning``); when every draw is non-finite a :class:`CertifyError` is raised.
         Randomness from ``generator`` (advanced in place) or, when None, a generator seeded ``seed``.
         """
-        n = _int("n", n, 1, MAX_N)
-        members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
-        with ExitStack() as stack, torch.no_grad():
-            for m in members:
-                stack.enter_context(guard_model(m))
-            K = self._n_classes(members, x)
-            c = self._count(members, x, masks_t, K, n, gen, state, progress, 0.0, 1.0, "sampling")
-        return readonly(c.cpu().numpy().astype(np.int64))
+        c, _ = self._sample(x, n, generator, seed, progress, "counts")
+        return readonly(c)
 
     def scores(self, x, n: int, *, generator: torch.Generator | None = None, seed: int = 0,
                progress: Callable[[float, str], None] | None = None) -> np.ndarray:
@@ -339,24 +488,31 @@ class Smoothed:
 
         ``scores[i, j]`` is the softmax output averaged over members and masks for draw ``j`` of
         sample ``i`` (the quantity whose argmax :meth:`counts` counts; Fig. 3 of [3] plots its
-        top score and classification margins). Same noise stream as :meth:`counts` for the same
-        seed, so ``scores.argmax(-1)`` reproduces its counts. At most ``MAX_SCORES`` values.
+        top score and classification margins); NaN for a draw whose model output was not finite
+        (with a ``RuntimeWarning``; every draw non-finite raises :class:`CertifyError`). Same
+        noise stream as :meth:`counts` for the same seed, so ``scores.argmax(-1)`` reproduces its
+        counts where the scores are finite. At most ``MAX_SCORES`` values.
         """
         n = _int("n", n, 1, MAX_N)
         members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
+        M = 1 if masks_t is None else masks_t.shape[0]
         with ExitStack() as stack, torch.no_grad():
             for m in members:
                 stack.enter_context(guard_model(m))
-            K = self._n_classes(members, x)
+            K = self._probe(members, x, state)
             if x.shape[0] * n * K > MAX_SCORES:
-                raise ValueError(f"n_samples * n * n_classes = {x.shape[0] * n * K} exceeds {MAX_SCORES}; "
-                                 "use fewer samples or draws")
+                raise CertifyError(f"n_samples * n * n_classes = {x.shape[0] * n * K} exceeds {MAX_SCORES}; "
+                                   "use fewer samples or draws")
+            self._check_cost("scores", x.shape[0], n, "noise draws (n)", M, len(members))
             out = torch.empty((x.shape[0] * n, K), dtype=torch.float32, device=x.device)
+            nbad = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
 
-            def consume(idx, _sample, s) -> None:
-                out[idx] = s.float()
+            def consume(idx, sample, s, bad) -> None:
+                out[idx] = torch.where(bad[:, None], torch.full((), float("nan"), device=s.device), s.float())
+                nbad.index_add_(0, sample, bad.long())
 
             self._stream(members, x, masks_t, K, n, gen, state, progress, 0.0, 1.0, "sampling", consume)
+        self._nonfinite(nbad.cpu().numpy(), n, "scores")
         return readonly(out.reshape(x.shape[0], n, K).cpu().numpy())
 
     def certify(self, x, *, n0: int = 100, n: int = 1000, alpha: float = 0.001, bound: str = "cohen",
@@ -365,21 +521,27 @@ class Smoothed:
         """CERTIFY (Cohen et al. [1]; Algorithm 2 of [3] for ``bound="renyi"``).
 
         ``n0`` selection draws pick ``cA`` (most counted class); ``n`` fresh estimation draws give
-        ``counts``.
+        ``counts``. ``cA`` is chosen from draws independent of ``counts``, which is what makes the
+        bounds below valid for the selected class.
 
         * ``"cohen"``: ``pA_lower = clopper_pearson_lower(counts[cA], n, alpha)``; abstain if
           ``pA_lower <= 0.5``, else radius ``sigma * Phi^-1(pA_lower)``.
-        * ``"renyi"``: ``pA_lower`` and the runner-up's ``pB_upper`` (most counted class other than
-          ``cA`` in the estimation draws) from one-sided Clopper-Pearson bounds at ``alpha / 2``
-          each (Bonferroni: both hold with probability ``>= 1 - alpha``); ``pB_upper`` is then
-          capped by ``1 - pA_lower`` (also an upper bound on every other class whenever the ``pA``
-          bound holds, so the smaller of the two is kept). Abstain if ``pA_lower <= pB_upper``,
-          else radius ``renyi_radius(pA_lower, pB_upper, sigma)`` (Theorem 4.1). Note the
-          paper's MultiNomialCI bounds only the observed runner-up, as done here.
+        * ``"renyi"``: ``pA_lower`` and ``pB_upper``, an upper bound on *every* other class's
+          probability ``max_{j != cA} p_j`` (all ``K - 1`` at once), from
+          :func:`~tsviz.certify.bounds.simultaneous_bounds` with ``top=cA`` (both hold together
+          with probability ``>= 1 - alpha``; the argument is in its docstring). Abstain if
+          ``pA_lower <= pB_upper``, else radius ``renyi_radius(pA_lower, pB_upper, sigma)``
+          (Theorem 4.1 of [3], after Li et al. [2]).
+
+        A series with a non-finite model output on any of its ``n0 + n`` draws abstains
+        (``abstain_reason`` :data:`REASON_NONFINITE`); such draws are never votes (for the
+        bounds they count as draws that did not return ``cA``, so ``p_lower`` stays a valid, if
+        unused, bound). If every draw of every series is non-finite, :class:`CertifyError`.
 
         Parameters
         ----------
-        x : (n_samples, C, T) float tensor or array
+        x : (n_samples, C, T) float tensor or array (numpy or torch; float64 is cast to float32;
+            channels and length must match the model's)
         n0 : int in [1, MAX_N0]; n : int in [1, MAX_N]; alpha : float in (0, 0.5)
         bound : "cohen" or "renyi"
         generator : torch.Generator or None (then ``torch.Generator(device).manual_seed(seed)``)
@@ -387,24 +549,35 @@ class Smoothed:
 
         Returns
         -------
-        CertResult
+        CertResult, with ``abstain_reason`` and ``fingerprint`` set
+
+        Raises
+        ------
+        CertifyError
+            Bad parameters or series, ``sigma`` beyond the data's scale, a model that cannot run on
+            ``x`` or whose output is never finite; :class:`~tsviz.certify.errors.CertifyCostError`
+            when ``n_samples x (n0 + n) x masks x members`` exceeds :func:`tsviz.core.max_cost`.
         """
         t0 = time.perf_counter()
         n0 = _int("n0", n0, 1, MAX_N0)
         n = _int("n", n, 1, MAX_N)
         alpha = _check_alpha(alpha)
         if bound not in BOUNDS:
-            raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
+            raise CertifyError(f"bound must be one of {BOUNDS}, got {bound!r}")
         members, x, masks_t, masks_np, gen, state = self._setup(x, generator, seed)
+        M = 1 if masks_t is None else masks_t.shape[0]
+        self._check_cost("certification", x.shape[0], n0 + n, "noise draws (n0 + n)", M, len(members))
         with ExitStack() as stack, torch.no_grad():
             for m in members:
                 stack.enter_context(guard_model(m))
-            K = self._n_classes(members, x)
+            K = self._probe(members, x, state)
             frac = n0 / (n0 + n)
-            c0 = self._count(members, x, masks_t, K, n0, gen, state, progress, 0.0, frac, "selection")
-            c = self._count(members, x, masks_t, K, n, gen, state, progress, frac, 1.0, "estimation")
+            c0, bad0 = self._count(members, x, masks_t, K, n0, gen, state, progress, 0.0, frac, "selection")
+            c, bad = self._count(members, x, masks_t, K, n, gen, state, progress, frac, 1.0, "estimation")
         c0 = c0.cpu().numpy().astype(np.int64)
         c = c.cpu().numpy().astype(np.int64)
+        bad = bad.cpu().numpy().astype(np.int64)  # estimation draws with a non-finite output
+        nonfinite = self._nonfinite(bad0.cpu().numpy().astype(np.int64) + bad, n0 + n, "")
         N = c.shape[0]
         ca = c0.argmax(axis=1)
         na = c[np.arange(N), ca]
@@ -413,40 +586,44 @@ class Smoothed:
             pb = 1.0 - pa
             ok = pa > 0.5
             radius = np.where(ok, cohen_radius(pa, state["sigma"]), 0.0)
+            low = np.where(ok, "", REASON_LOW_PA)
         else:
-            other = c.copy()
-            other[np.arange(N), ca] = -1
-            nb = other.max(axis=1)
-            # One-sided Clopper-Pearson at alpha/2 each (Bonferroni), as in simultaneous_bounds.
-            pa = np.asarray(clopper_pearson_lower(na, n, alpha / 2), dtype=np.float64).reshape(N)
-            pb = np.asarray(clopper_pearson_upper(nb, n, alpha / 2), dtype=np.float64).reshape(N)
-            pb = np.minimum(pb, 1.0 - pa)
+            # The draws of the estimation stage with a non-finite output form an extra column, so
+            # the bounds use all n draws (such a draw is "not cA" and "some other outcome").
+            pa, pb = simultaneous_bounds(np.concatenate([c, bad[:, None]], axis=1), alpha, top=ca)
             ok = pa > pb
             radius = np.where(ok, renyi_radius(pa, np.minimum(pb, pa), state["sigma"]), 0.0)
+            low = np.where(ok, np.where(radius > 0, "", REASON_ZERO_RADIUS), REASON_PA_PB)
             ok &= radius > 0
             radius = np.where(ok, radius, 0.0)
+        ok &= ~nonfinite
+        radius = np.where(ok, radius, 0.0)
+        reason = np.where(nonfinite, REASON_NONFINITE, low).astype(str)
         pred = np.where(ok, ca, ABSTAIN).astype(np.int64)
         if progress is not None:
             progress(1.0, "done")
         return CertResult(prediction=readonly(pred), radius=readonly(radius.astype(np.float64)),
                           p_lower=readonly(pa), counts=readonly(c), p_upper_runner_up=readonly(pb),
                           sigma=state["sigma"], bound=bound, alpha=alpha, n0=n0, n=n, masks=masks_np,
-                          seconds=time.perf_counter() - t0)
+                          seconds=time.perf_counter() - t0, abstain_reason=readonly(reason),
+                          fingerprint=input_fingerprint(x, state["sigma"], masks_np, len(members)))
 
     def predict(self, x, *, n: int = 1000, alpha: float = 0.001, generator: torch.Generator | None = None,
                 seed: int = 0) -> np.ndarray:
         """PREDICT (Cohen et al. [1]): top-2 counts ``nA >= nB`` over ``n`` draws; abstain when the
         two-sided binomial test of ``nA`` out of ``nA + nB`` at ``p = 0.5`` has p-value ``> alpha``
         (computed as ``min(1, 2 * BinomCDF(nB; nA + nB, 0.5))``, equal to ``scipy.stats.binomtest``).
+        A series with a non-finite model output on any draw abstains (``RuntimeWarning``); every
+        draw non-finite raises :class:`CertifyError`.
 
         Returns
         -------
         ndarray int64 ``(n_samples,)`` with :data:`ABSTAIN`
         """
         alpha = _check_alpha(alpha)
-        c = self.counts(x, n, generator=generator, seed=seed)
+        c, bad = self._sample(x, n, generator, seed, None, "PREDICT")
         srt = np.sort(c, axis=1)
         na, nb = srt[:, -1], srt[:, -2]
         pval = np.minimum(1.0, 2.0 * stats.binom.cdf(nb, na + nb, 0.5))
         top = c.argmax(axis=1)
-        return readonly(np.where(pval > alpha, ABSTAIN, top).astype(np.int64))
+        return readonly(np.where((pval > alpha) | (bad > 0), ABSTAIN, top).astype(np.int64))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from tsviz.certify.errors import CertifyError
+from tsviz.certify.bounds import _check_sigma
 from tsviz.certify.smoothing import Smoothed
 
 __all__ = ["SoftSmoothed", "MAX_SOFT_DRAWS"]
@@ -33,18 +35,23 @@ class SoftSmoothed(torch.nn.Module):
     Forward maps ``(b, C, T)`` to ``(b, K)`` log-probabilities; gradients flow to the input only
     (members are frozen by the attack's model guard). ``b * draws * masks`` rows go through each
     member at once, so keep ``b`` small on big models.
+
+    As in :class:`~tsviz.certify.smoothing.Smoothed`, a draw for which some member's logits (under
+    some mask) are not finite is no vote: ``G`` averages the finite draws only. A series none of
+    whose draws is finite, or ``x + sigma * noise`` overflowing float32, raises
+    :class:`~tsviz.certify.errors.CertifyError`.
     """
 
     def __init__(self, smoothed: Smoothed, draws: int, generator: torch.Generator) -> None:
         super().__init__()
         if not isinstance(smoothed, Smoothed):
-            raise ValueError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
+            raise CertifyError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
         if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_SOFT_DRAWS:
-            raise ValueError(f"draws must be an integer in [1, {MAX_SOFT_DRAWS}], got {draws!r}")
+            raise CertifyError(f"draws must be an integer in [1, {MAX_SOFT_DRAWS}], got {draws!r}")
         if not isinstance(generator, torch.Generator):
-            raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+            raise CertifyError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         self.members = torch.nn.ModuleList(smoothed._members())
-        self.sigma = float(smoothed.sigma)
+        self.sigma = _check_sigma(smoothed.sigma)
         self.draws = draws
         self.generator = generator
         masks = smoothed.masks
@@ -57,12 +64,26 @@ class SoftSmoothed(torch.nn.Module):
         b, C, T = x.shape
         noise = torch.randn((b, self.draws, C, T), generator=self.generator, device=self.generator.device)
         noisy = (x[:, None] + self.sigma * noise.to(device=x.device, dtype=x.dtype)).reshape(b * self.draws, C, T)
-        per = self.draws
+        if not bool(torch.isfinite(noisy).all()):
+            raise CertifyError(f"x + sigma * noise is not finite (sigma = {self.sigma:g}); use a smaller sigma")
+        M = 1
         if self.masks is not None:
             m = self.masks.to(device=x.device, dtype=x.dtype)
             if m.shape[1] != T:
-                raise ValueError(f"masks have length {m.shape[1]} but x has T={T}")
+                raise CertifyError(f"masks have length {m.shape[1]} but x has T={T}")
             noisy = (noisy[:, None] * m[None, :, None, :]).reshape(-1, C, T)
-            per *= m.shape[0]
-        p = sum(torch.softmax(mdl(noisy).float(), dim=1) for mdl in self.members) / len(self.members)
-        return torch.log(p.reshape(b, per, -1).mean(dim=1).clamp_min(1e-12))
+            M = m.shape[0]
+        p, ok = 0.0, None
+        for mdl in self.members:
+            z = mdl(noisy).float()
+            fin = torch.isfinite(z).all(dim=1)
+            ok = fin if ok is None else ok & fin
+            p = p + torch.softmax(torch.where(fin[:, None], z, torch.zeros((), dtype=z.dtype, device=z.device)), dim=1)
+        p = (p / len(self.members)).reshape(b, self.draws, M, -1).mean(dim=2)  # (b, draws, K)
+        ok = ok.reshape(b, self.draws, M).all(dim=2)  # a draw counts only if every member and mask is finite
+        n_ok = ok.sum(dim=1)
+        if not bool((n_ok > 0).all()):
+            i = int((n_ok == 0).nonzero()[0])
+            raise CertifyError(f"the model's output was NaN or Inf on all {self.draws} noise draws of series {i}")
+        g = (p * ok[..., None]).sum(dim=1) / n_ok[:, None]
+        return torch.log(g.clamp_min(1e-12))

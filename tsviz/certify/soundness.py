@@ -22,6 +22,7 @@ References: Cohen et al., ICML 2019 (CERTIFY / PREDICT guarantees); Salman et al
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +34,17 @@ from scipy import stats
 
 from tsviz.attacks.base import guard_model
 from tsviz.attacks.pgd import _projected_ascent
-from tsviz.certify.smoothing import ABSTAIN, CertResult, Smoothed
-from tsviz.certify.soft import SoftSmoothed
+from tsviz.certify.errors import CertifyCostError, CertifyError
+from tsviz.certify.smoothing import ABSTAIN, MAX_N, MAX_SAMPLES, CertResult, Smoothed
+from tsviz.certify.soft import MAX_SOFT_DRAWS, SoftSmoothed
+from tsviz.core import check_cost
 
-__all__ = ["SoundnessReport", "soundness_check", "MAX_SOUNDNESS_SAMPLES", "MAX_DIRECTIONS"]
+__all__ = ["SoundnessReport", "soundness_check", "MAX_SOUNDNESS_SAMPLES", "MAX_DIRECTIONS", "MAX_FRACTIONS"]
 
 MAX_SOUNDNESS_SAMPLES = 500
 MAX_DIRECTIONS = 64
+#: Largest number of radius fractions tested in one call.
+MAX_FRACTIONS = 16
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,28 @@ class SoundnessReport:
 
 def _check_int(name: str, v, lo: int, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
+        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
     return int(v)
+
+
+def _check_binding(smoothed: Smoothed, x, result: CertResult) -> None:
+    """Refuse ``x`` / ``smoothed`` that are not what ``result`` certified (its fingerprint)."""
+    if result.fingerprint is None:
+        warnings.warn("result has no fingerprint (built by hand?): cannot verify that x, sigma and the masks are "
+                      "the ones it certified", RuntimeWarning, stacklevel=3)
+        return
+    sigma = float(smoothed.sigma) if isinstance(smoothed.sigma, (int, float, np.integer, np.floating)) else None
+    if sigma != float(result.sigma):
+        raise CertifyError(f"smoothed.sigma = {smoothed.sigma!r} but result was certified with "
+                           f"sigma = {result.sigma:g}")
+    _, masks_np = smoothed._check_masks(x.shape[2], x.device, x.dtype)
+    same = (masks_np is None and result.masks is None) or (
+        masks_np is not None and result.masks is not None and np.array_equal(masks_np, result.masks))
+    if not same:
+        raise CertifyError("smoothed's masks are not the masks result was certified with")
+    if smoothed.fingerprint(x) != result.fingerprint:
+        raise CertifyError("x is not the series result certified (fingerprint mismatch: different values, or a "
+                           "different number of ensemble members); pass the x given to certify()")
 
 
 def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Sequence[float] = (0.99,),
@@ -91,9 +116,12 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
 
     Parameters
     ----------
-    smoothed : Smoothed, the classifier that produced ``result``
+    smoothed : Smoothed, the classifier that produced ``result`` (same ``sigma``, masks and
+        number of members)
     x : (N, C, T) the series ``result`` certified
-    result : CertResult of ``smoothed.certify(x, ...)``
+    result : CertResult of ``smoothed.certify(x, ...)``; its ``fingerprint`` must match ``x``,
+        ``sigma`` and the masks (:meth:`Smoothed.fingerprint`), else :class:`CertifyError` (a result
+        without a fingerprint, built by hand, is checked on shapes only, with a warning)
     fractions : perturbation norms as fractions of each radius (``< 1`` inside the certificate)
     directions : random directions per series and fraction (0 to skip)
     pgd_steps : PGD-L2 steps on the soft smoothed classifier (0 to skip); step ``2.5 eps / steps``
@@ -102,6 +130,10 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     max_samples : certified series checked (the first ones in ``x``)
     seed : seeds directions, attack noise and PREDICT
 
+    The total cost ``k x fractions x masks x members x (pgd_steps x pgd_draws + (directions +
+    1) x n)`` model passes (``k`` certified series checked) is held to
+    :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`).
+
     Returns
     -------
     SoundnessReport
@@ -109,25 +141,38 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     import pandas as pd
 
     if not isinstance(smoothed, Smoothed):
-        raise ValueError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
+        raise CertifyError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
     if not isinstance(result, CertResult):
-        raise ValueError(f"result must be a CertResult, got {type(result).__name__}")
-    fr = [float(f) for f in fractions]
+        raise CertifyError(f"result must be a CertResult, got {type(result).__name__}")
+    try:
+        fr = [float(f) for f in fractions]
+    except (TypeError, ValueError):
+        raise CertifyError(f"fractions must be non-empty finite numbers > 0, got {fractions!r}") from None
     if not fr or any(not np.isfinite(f) or f <= 0 for f in fr):
-        raise ValueError(f"fractions must be non-empty finite numbers > 0, got {list(fractions)!r}")
+        raise CertifyError(f"fractions must be non-empty finite numbers > 0, got {list(fractions)!r}")
+    if len(fr) > MAX_FRACTIONS:
+        raise CertifyError(f"at most {MAX_FRACTIONS} fractions, got {len(fr)}")
     directions = _check_int("directions", directions, 0, MAX_DIRECTIONS)
     pgd_steps = _check_int("pgd_steps", pgd_steps, 0, 1000)
-    pgd_draws = _check_int("pgd_draws", pgd_draws, 1, 1024)
+    pgd_draws = _check_int("pgd_draws", pgd_draws, 1, MAX_SOFT_DRAWS)
     max_samples = _check_int("max_samples", max_samples, 1, MAX_SOUNDNESS_SAMPLES)
     if directions == 0 and pgd_steps == 0:
-        raise ValueError("nothing to test: directions and pgd_steps are both 0")
-    n = result.n if n is None else _check_int("n", n, 1, 100_000)
+        raise CertifyError("nothing to test: directions and pgd_steps are both 0")
+    n = result.n if n is None else _check_int("n", n, 1, MAX_N)
     members = smoothed._members()
     device = smoothed._device(members)
-    x = smoothed._check_x(x, device)
+    x = smoothed._check_x(x, device, members)
     if x.shape[0] != result.prediction.shape[0]:
-        raise ValueError(f"x has {x.shape[0]} series but result certified {result.prediction.shape[0]}")
+        raise CertifyError(f"x has {x.shape[0]} series but result certified {result.prediction.shape[0]}")
+    _check_binding(smoothed, x, result)
     cert = np.flatnonzero((result.prediction != ABSTAIN) & (result.radius > 0))[:max_samples]
+    M = 1 if result.masks is None else int(result.masks.shape[0])
+    check_cost("soundness check",
+               {"certified series checked (max_samples)": cert.size, "fractions": len(fr), "masks": M,
+                "ensemble members": len(members),
+                "passes per series and fraction (pgd_steps x pgd_draws + (directions + 1) x n)":
+                pgd_steps * pgd_draws + (directions + (1 if pgd_steps else 0)) * n},
+               error=CertifyCostError)
     empty = pd.DataFrame(columns=["idx", "certified_class", "radius", "fraction", "norm", "kind",
                                   "prediction", "changed", "abstained"])
     if cert.size == 0:
@@ -156,7 +201,9 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     x_pert = xs[torch.as_tensor(pos, device=device)] + deltas
     if progress is not None:
         progress(0.5, f"PREDICT at {x_pert.shape[0]} perturbed series")
-    pred = smoothed.predict(x_pert, n=n, alpha=result.alpha, seed=seed + 1)
+    # PREDICT takes at most MAX_SAMPLES series per call; one call (as before) when they fit.
+    pred = np.concatenate([smoothed.predict(x_pert[i:i + MAX_SAMPLES], n=n, alpha=result.alpha, seed=seed + 1 + j)
+                           for j, i in enumerate(range(0, x_pert.shape[0], MAX_SAMPLES))])
     frac = np.concatenate([np.full(len(p[1]), p[2]) for p in parts])
     kind = np.concatenate([np.full(len(p[1]), p[3], dtype=object) for p in parts])
     c_np = result.prediction[cert][pos]
