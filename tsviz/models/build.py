@@ -10,7 +10,7 @@ from tsviz.models.classifier import TimeSeriesClassifier
 from tsviz.models.init import init_weights_
 from tsviz.models.networks import BACKBONES, backbone_class
 
-__all__ = ["build", "ARCHITECTURES", "arch_hparams"]
+__all__ = ["build", "ARCHITECTURES", "arch_hparams", "expected_state", "meta_model"]
 
 #: Architecture names accepted by :func:`build`, with a one-line description.
 ARCHITECTURES: dict[str, str] = {
@@ -73,13 +73,48 @@ def build(arch: str, in_channels: int, n_classes: int, length: int, *, seed: int
     unknown = set(hparams) - set(defaults)
     if unknown:
         raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}; known: {sorted(defaults)}")
-    # Module constructors draw PyTorch's default init from the global RNG; those draws are
-    # discarded (fork_rng restores the state) and every weight is re-drawn from a local generator.
-    with torch.random.fork_rng(devices=[]):
-        backbone = backbone_class(key)(in_channels, length, **hparams)
-        model = TimeSeriesClassifier(backbone, in_channels, n_classes, arch=key, hparams={})
-    full = {"in_channels": in_channels, "n_classes": n_classes, "length": length, **defaults, **hparams}
-    full = {k: (list(v) if isinstance(v, tuple) else v) for k, v in full.items()}
-    model.hparams = full
+    model = _construct(key, in_channels, n_classes, length, hparams)
+    model.hparams = _full_hparams(key, in_channels, n_classes, length, hparams)
     init_weights_(model, torch.Generator().manual_seed(int(seed)))
     return model.eval()
+
+
+def _construct(key: str, in_channels: int, n_classes: int, length: int,
+               hparams: dict[str, Any]) -> TimeSeriesClassifier:
+    """The network, uninitialised, on the current default device (``meta`` for shapes only)."""
+    # Module constructors draw PyTorch's default init from the global RNG; those draws are
+    # discarded (fork_rng restores the state) and every weight is re-drawn by the caller.
+    with torch.random.fork_rng(devices=[]):
+        backbone = backbone_class(key)(in_channels, length, **hparams)
+        return TimeSeriesClassifier(backbone, in_channels, n_classes, arch=key, hparams={})
+
+
+def _full_hparams(key: str, in_channels: int, n_classes: int, length: int, hparams: dict[str, Any]) -> dict[str, Any]:
+    full = {"in_channels": in_channels, "n_classes": n_classes, "length": length, **arch_hparams(key), **hparams}
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in full.items()}
+
+
+def meta_model(arch: str, in_channels: int, n_classes: int, length: int, **hparams: Any) -> TimeSeriesClassifier:
+    """The network :func:`build` would make, on PyTorch's ``meta`` device (shapes, no storage).
+
+    Cheap for any hyperparameters within the card ranges of :mod:`tsviz.models.card_schema`;
+    ``tsviz.models.load`` sizes and checks a checkpoint against it, then loads the weights into it
+    with ``load_state_dict(..., assign=True)``. Raises ``ValueError``/``TypeError`` like
+    :func:`build` for arguments the backbone refuses.
+    """
+    key = _check_arch(arch)
+    unknown = set(hparams) - set(arch_hparams(key))
+    if unknown:
+        raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}")
+    with torch.device("meta"):
+        model = _construct(key, in_channels, n_classes, length, hparams)
+    model.hparams = _full_hparams(key, in_channels, n_classes, length, hparams)
+    return model.eval()
+
+
+def expected_state(arch: str, in_channels: int, n_classes: int, length: int,
+                   **hparams: Any) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """``state_dict`` key -> ``(shape, dtype)`` of the network :func:`build` would make, computed
+    on the ``meta`` device (see :func:`meta_model`); nothing is allocated."""
+    model = meta_model(arch, in_channels, n_classes, length, **hparams)
+    return {k: (tuple(v.shape), v.dtype) for k, v in model.state_dict().items()}

@@ -5,7 +5,7 @@ File names are ``<dataset>--<arch>--<recipe>.safetensors`` with a ``.json`` card
 """
 from __future__ import annotations
 
-import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,8 @@ from typing import Any
 import torch
 
 __all__ = ["SMOOTHING_SIGMAS", "SMOOTHING_RECIPES", "ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained", "resolve_model"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,18 +78,21 @@ def list_pretrained(dataset: str | None = None) -> list[dict[str, Any]]:
     """Cards of every shipped checkpoint (optionally only one dataset's), sorted by name.
 
     Each card holds at least ``dataset``, ``arch``, ``recipe``, ``metrics`` (with
-    ``test_accuracy``), ``hparams``, ``class_names`` and ``path`` (the checkpoint stem).
+    ``test_accuracy``), ``hparams``, ``class_names`` and ``path`` (the checkpoint stem). Cards that
+    fail :func:`tsviz.models.read_card` (not a regular file, too large, invalid) are skipped with a
+    logged warning; a FIFO named like a card never blocks.
     """
+    from tsviz.models.checkpoint import CheckpointError, read_card
+
     out = []
     folder = zoo_dir()
     if not folder.is_dir():
         return out
     for card_path in sorted(folder.glob("*.json")):
         try:
-            card = json.loads(card_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if not isinstance(card, dict) or "arch" not in card:
+            card = read_card(card_path)  # regular files only, size/depth/schema checked
+        except CheckpointError as exc:
+            logger.warning("skipping a card in the zoo folder: %s", exc)
             continue
         card["path"] = str(card_path.with_suffix(""))
         card.setdefault("name", card_path.stem)
