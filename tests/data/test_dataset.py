@@ -62,7 +62,7 @@ def test_encode_labels_numeric_order_and_shared_mapping():
     assert names == ("a", "b") and y.tolist() == [1, 0, 1]
     with pytest.raises(DataError, match="at least 2 classes"):
         encode_labels(np.array([3, 3, 3]), source="t")
-    with pytest.raises(DataError, match="not one of the classes"):
+    with pytest.raises(DataError, match="not one of the 2 class names"):
         encode_labels(np.array(["x"]), source="t", class_names=["a", "b"])
 
 

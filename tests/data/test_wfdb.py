@@ -167,9 +167,9 @@ def test_batched_cut_equals_a_loop(records):
 
 # ----------------------------------------------------------------------------- bad inputs
 def test_unknown_channel_and_index_out_of_range(records):
-    with pytest.raises(DataError, match=r"record .*r1: no channel named 'V5'; its channels are MLII, V1"):
+    with pytest.raises(DataError, match=r"record .*r1: no channel named 'V5' in its header \(2 channel\(s\)"):
         load_wfdb(records, channel="V5")
-    with pytest.raises(DataError, match=r"r1: channel index 3 is out of range; it has 2 channel\(s\): 0=MLII, 1=V1"):
+    with pytest.raises(DataError, match=r"r1: channel index 3 is out of range; it has 2 channel\(s\), indices 0 to 1"):
         load_wfdb(records, channel=3)
     with pytest.raises(DataError, match="channel index -1 is out of range"):
         load_wfdb(records, channel=-1)
@@ -186,7 +186,7 @@ def test_missing_atr_missing_record_and_empty_folder(tmp_path, records):
     lone = tmp_path / "lone"
     lone.mkdir()
     _write_record(lone, "r9", R1_SYMBOLS, with_atr=False)
-    with pytest.raises(DataError, match=r"no record has a reference annotation file \(\.atr\).*r9\.hea"):
+    with pytest.raises(DataError, match=r"no record has a reference annotation file \(\.atr\): 1 header file"):
         load_wfdb(lone)
     empty = tmp_path / "empty"
     empty.mkdir()

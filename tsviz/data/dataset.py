@@ -13,7 +13,7 @@ from tsviz._arrays import readonly as _frozen_array
 from tsviz.data.errors import DataError
 from tsviz.data.validation import check_labels, check_series
 
-__all__ = ["Dataset", "stratified_split"]
+__all__ = ["Dataset", "stratified_split", "split_for_test"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,8 +61,11 @@ class Dataset:
         k = len(names)
         if k < 2:
             raise DataError(f"dataset {self.name!r}: needs at least 2 classes, got {k}")
-        if len(set(names)) != k:
-            raise DataError(f"dataset {self.name!r}: class names repeat: {list(names)}")
+        seen: dict[str, int] = {}
+        for j, n in enumerate(names):  # name the positions, not the names (they may be file content)
+            if n in seen:
+                raise DataError(f"dataset {self.name!r}: class names repeat (names {seen[n]} and {j} are the same)")
+            seen[n] = j
         Xtr = check_series(self.X_train, source=f"{self.name} train")
         Xte = check_series(self.X_test, source=f"{self.name} test")
         if Xtr.shape[1:] != Xte.shape[1:]:
@@ -177,3 +180,22 @@ def stratified_split(
         test.append(idx[:n_test])
         train.append(idx[n_test:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def split_for_test(
+    y: np.ndarray, test_fraction: float, *, seed: int, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`stratified_split` for a loader that must make a test set out of one labelled set.
+
+    Raises :class:`DataError` when no test set can be made: every class has a single series, and
+    a stratified train/test split needs at least two series in a class (one for each side). The
+    message gives the number of classes, not their names (they are file content).
+    """
+    tr, te = stratified_split(y, test_fraction, seed=seed, source=source)
+    if te.size == 0:
+        k = int(np.unique(np.asarray(y)).size)
+        raise DataError(
+            f"{source}: cannot make a test set: each of the {k} classes has a single series, and a "
+            f"train/test split needs at least two series in a class; add series or give a separate test file"
+        )
+    return tr, te

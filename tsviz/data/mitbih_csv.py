@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from tsviz.data.dataset import Dataset, stratified_split
+from tsviz.data.dataset import Dataset, split_for_test
 from tsviz.data.errors import DataError
-from tsviz.data.tabular import _check_finite_table, _float_param, _int_param, _read_table
-from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file
+from tsviz.data.tabular import _check_finite_table, _read_table, _split_params
+from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file, float_param, path_kind, user_path
 
 __all__ = ["load_mitbih_csv", "MITBIH_CLASSES", "MITBIH_FS", "MITBIH_LENGTH"]
 
@@ -49,7 +49,7 @@ def _sibling(p: Path) -> Path | None:
     swap = "test" if word.lower() == "train" else "train"
     swap = swap.upper() if word.isupper() else swap.capitalize() if word[0].isupper() else swap
     other = p.with_name(name[: g.start()] + swap + name[g.end():])
-    return other if other.is_file() else None
+    return other if path_kind(other) == "file" else None
 
 
 def _is_train(p: Path) -> bool:
@@ -73,7 +73,7 @@ def _read(path: Path, max_mb: float) -> tuple[np.ndarray, np.ndarray]:
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(
-            f"{path}: label {lab[i]:g} at row {int(t.lines[i])}, column {n_cols} is not one of 0, 1, 2, 3, 4 "
+            f"{path}: the label at row {int(t.lines[i])}, column {n_cols} is not one of 0, 1, 2, 3, 4 "
             f"(N, S, V, F, Q)"
         )
     return np.ascontiguousarray(X), lab.astype(np.int64)
@@ -114,21 +114,19 @@ def load_mitbih_csv(
         non-numeric, NaN or Inf values (names row and column), a label not in 0..4 (names the row),
         a training split with a single class.
     """
-    test_fraction = _float_param("test_fraction", test_fraction)
-    seed = _int_param("seed", seed)
-    max_mb = _float_param("max_mb", max_mb)
-    p = Path(path).expanduser()
-    if not p.exists():
+    test_fraction, seed = _split_params(test_fraction, seed)
+    max_mb = float_param("max_mb", max_mb, positive=True)
+    p = user_path(path)
+    kind = path_kind(p)
+    if kind is None:
         raise DataError(f"MIT-BIH CSV path not found: {p}")
-    if p.is_dir():
+    if kind == "dir":
         train, test = p / _TRAIN, p / _TEST
-        if not train.is_file() and not test.is_file():
-            csvs = sorted(f.name for f in p.glob("*.csv"))
-            raise DataError(
-                f"{p}: holds neither {_TRAIN} nor {_TEST}" + (f" (CSV files found: {', '.join(csvs)})" if csvs else "")
-            )
-        first, other = (train, test) if train.is_file() else (test, train)
-        other = other if other.is_file() else None
+        has_train, has_test = path_kind(train) == "file", path_kind(test) == "file"
+        if not has_train and not has_test:
+            raise DataError(f"{p}: holds neither {_TRAIN} nor {_TEST}")
+        first, other = (train, test) if has_train else (test, train)
+        other = other if path_kind(other) == "file" else None
     else:
         first, other = p, _sibling(p)
     if other is not None and not _is_train(first):
@@ -148,7 +146,7 @@ def load_mitbih_csv(
             UserWarning,
             stacklevel=2,
         )
-        tr, te = stratified_split(y1, test_fraction, seed=seed, source=str(first))
+        tr, te = split_for_test(y1, test_fraction, seed=seed, source=str(first))
         Xtr, ytr, Xte, yte = X1[tr], y1[tr], X1[te], y1[te]
         meta["files"] = [str(first)]
         meta["split"] = f"stratified random split of one file: test_fraction={test_fraction}, seed={seed}"

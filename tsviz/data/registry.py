@@ -7,6 +7,7 @@ from typing import Any
 
 from tsviz.data.dataset import Dataset
 from tsviz.data.errors import DataError
+from tsviz.data.validation import _short
 
 __all__ = ["load", "BUILTIN_DATASETS", "FILE_SPECS", "parse_spec"]
 
@@ -40,7 +41,7 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     Raises :class:`DataError` for an empty or unknown spec, or a file spec with no path.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise DataError(f"dataset spec must be a non-empty string, got {spec!r}")
+        raise DataError(f"dataset spec must be a non-empty string, got {type(spec).__name__}")
     s = spec.strip()
     key = _ALIASES.get(s.lower(), s.lower())
     if key in BUILTIN_DATASETS:
@@ -49,10 +50,10 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     kind = kind.lower()
     if sep and kind in FILE_SPECS:
         if not path.strip():
-            raise DataError(f"dataset spec {spec!r} names no path after '{kind}:'")
+            raise DataError(f"dataset spec {_short(spec)} names no path after '{kind}:'")
         return kind, path.strip()
     known = sorted(BUILTIN_DATASETS) + [f"{k}:<path>" for k in FILE_SPECS]
-    raise DataError(f"unknown dataset spec {spec!r}; use one of: {', '.join(known)}")
+    raise DataError(f"unknown dataset spec {_short(spec)}; use one of: {', '.join(known)}")
 
 
 def load(spec: str = "synthetic-ecg", **options: Any) -> Dataset:
@@ -84,14 +85,20 @@ def load(spec: str = "synthetic-ecg", **options: Any) -> Dataset:
     kind, path = parse_spec(spec)
     module, func = BUILTIN_DATASETS[kind] if path is None else FILE_SPECS[kind]
     loader = _resolve(module, func)
+    import inspect
+
+    sig = inspect.signature(loader)
+    try:  # an option the loader does not take: say which loader and which options exist
+        sig.bind(**options) if path is None else sig.bind(path, **options)
+    except TypeError as exc:
+        params = [p for p in sig.parameters if p not in ("path", "folder")]
+        raise DataError(f"dataset {_short(spec)}: {exc}; options for {kind} are: {', '.join(params)}") from None
     try:
         ds = loader(**options) if path is None else loader(path, **options)
-    except TypeError as exc:
-        # An option the loader does not take: say which loader and which options exist.
-        import inspect
-
-        params = [p for p in inspect.signature(loader).parameters if p not in ("path", "folder")]
-        raise DataError(f"dataset {spec!r}: {exc}; options for {kind} are: {', '.join(params)}") from exc
+    except MemoryError:  # a last guard; the loaders' caps should make this unreachable
+        raise DataError(
+            f"dataset {_short(spec)}: not enough memory to load it; use a smaller file or lower max_mb"
+        ) from None
     meta = dict(ds.meta)
     meta["spec"] = spec.strip()
     if options:

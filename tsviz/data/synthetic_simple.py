@@ -22,6 +22,7 @@ import numpy as np
 
 from tsviz.data.dataset import Dataset
 from tsviz.data.errors import DataError
+from tsviz.data.validation import int_param
 
 __all__ = ["cbf", "synthetic_control", "MAX_SERIES"]
 
@@ -57,8 +58,17 @@ def _znorm(X: np.ndarray) -> np.ndarray:
     return (X - mu) / np.where(sd > 0, sd, 1.0)
 
 
+def _flag(name: str, value: object) -> bool:
+    """A boolean option (``True``/``False``, ``0``/``1`` or their strings, as the CLI passes them)."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.strip().lower() in ("true", "1", "yes")
+    raise DataError(f"{name} must be True or False, got {str(value)[:40]!r}")
+
+
 def _split_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    train_ss, test_ss = np.random.SeedSequence(seed).spawn(2)
+    train_ss, test_ss = np.random.SeedSequence(int_param("seed", seed, low=0)).spawn(2)
     return np.random.default_rng(train_ss), np.random.default_rng(test_ss)
 
 
@@ -99,7 +109,7 @@ def cbf(n_train: int = 30, n_test: int = 900, *, length: int = 128, seed: int = 
     rtr, rte = _split_streams(seed)
     ytr, yte = _balanced_labels(n_train, 3, rtr), _balanced_labels(n_test, 3, rte)
     Xtr, Xte = _cbf_series(ytr, length, rtr), _cbf_series(yte, length, rte)
-    if znorm:
+    if _flag("znorm", znorm):
         Xtr, Xte = _znorm(Xtr), _znorm(Xte)
     return Dataset(
         "cbf", Xtr[:, None, :], ytr, Xte[:, None, :], yte, CBF_CLASSES, None, "a.u.",
@@ -153,7 +163,7 @@ def synthetic_control(n_train: int = 300, n_test: int = 300, *, length: int = 60
     rtr, rte = _split_streams(seed)
     ytr, yte = _balanced_labels(n_train, 6, rtr), _balanced_labels(n_test, 6, rte)
     Xtr, Xte = _control_series(ytr, length, rtr), _control_series(yte, length, rte)
-    if znorm:
+    if _flag("znorm", znorm):
         Xtr, Xte = _znorm(Xtr), _znorm(Xte)
     return Dataset(
         "synthetic-control", Xtr[:, None, :], ytr, Xte[:, None, :], yte, CONTROL_CLASSES, None, "a.u.",

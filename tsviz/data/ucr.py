@@ -68,7 +68,19 @@ from tsviz.data.tabular import (
     _read_table,
     _sniff_delimiter,
 )
-from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file, encode_labels, label_name
+from tsviz.data.validation import (
+    DEFAULT_MAX_FILE_MB,
+    MAX_CHANNELS,
+    MAX_LENGTH,
+    MAX_ROWS,
+    MAX_VALUES,
+    check_file,
+    check_shape,
+    encode_labels,
+    label_name,
+    path_kind,
+    user_path,
+)
 
 __all__ = ["load_ucr", "LENGTH_POLICIES", "UCR_SOURCE"]
 
@@ -86,10 +98,11 @@ def _supported(ext: str) -> bool:
 
 def _find_pair(path: Path) -> tuple[str, Path, Path, str]:
     """``(name, train_file, test_file, extension)`` from a folder or one of the two files."""
-    p = Path(path).expanduser()
-    if not p.exists():
+    p = user_path(path)
+    kind = path_kind(p)
+    if kind is None:
         raise DataError(f"UCR dataset not found: {p} (give the folder holding NAME_TRAIN and NAME_TEST)")
-    if p.is_file():
+    if kind == "file":
         m = _SPLIT_RE.match(p.name)
         if not m or not _supported(m.group("ext") or ""):
             raise DataError(
@@ -111,7 +124,10 @@ def _find_pair(path: Path) -> tuple[str, Path, Path, str]:
             raise DataError(f"{p.parent}: no TRAIN file: found {p.name} but no {stem}_TRAIN{ext}")
         return p.parent.name, train, test, ext.lower()
     folder = p
-    files = [f for f in folder.iterdir() if f.is_file()]
+    try:
+        files = [f for f in folder.iterdir() if f.is_file()]
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot list the folder ({exc.strerror or type(exc).__name__})") from None
     candidates: dict[tuple[str, str], dict[str, Path]] = {}
     for f in files:
         m = _SPLIT_RE.match(f.name)
@@ -119,10 +135,9 @@ def _find_pair(path: Path) -> tuple[str, Path, Path, str]:
             key = (m.group("stem"), (m.group("ext") or "").lower())
             candidates.setdefault(key, {})[m.group("split").upper()] = f
     if not candidates:
-        listing = ", ".join(sorted(f.name for f in files)[:10]) or "nothing"
         raise DataError(
             f"{folder}: no UCR files found (expected {folder.name}_TRAIN.tsv and {folder.name}_TEST.tsv, "
-            f"or .ts/.arff/.txt); the folder holds {listing}"
+            f"or .ts/.arff/.txt)"
         )
     stems = {s for s, _ in candidates}
     if folder.name in stems:
@@ -133,8 +148,8 @@ def _find_pair(path: Path) -> tuple[str, Path, Path, str]:
         if not stem:
             if len(stems) > 1:
                 raise DataError(
-                    f"{folder}: holds several datasets ({', '.join(sorted(stems))}); none is named after "
-                    f"the folder: give one file's path"
+                    f"{folder}: holds {len(stems)} datasets and none is named after the folder; give the "
+                    f"path of one NAME_TRAIN file"
                 )
             stem = next(iter(stems))
     complete = [ext for ext in _EXTENSIONS if len(candidates.get((stem, ext), {})) == 2]
@@ -142,13 +157,14 @@ def _find_pair(path: Path) -> tuple[str, Path, Path, str]:
         ext = complete[0]
         pair = candidates[(stem, ext)]
         return folder.name, pair["TRAIN"], pair["TEST"], ext
-    found = sorted(f.name for (s, _), d in candidates.items() if s == stem for f in d.values())
+    # Name files only by the folder's own name (never by what a listing found).
+    label = stem if stem.lower() == folder.name.lower() else "NAME"
     if any("TEST" not in d for (s, _), d in candidates.items() if s == stem):
         raise DataError(
-            f"{folder}: no TEST file: found {', '.join(found)} but no matching {stem}_TEST file; the UCR "
+            f"{folder}: no TEST file: a {label}_TRAIN file but no matching {label}_TEST file; the UCR "
             f"loader needs the official train/test split (this folder is incomplete)"
         )
-    raise DataError(f"{folder}: no TRAIN file: found {', '.join(found)} but no matching {stem}_TRAIN file")
+    raise DataError(f"{folder}: no TRAIN file: a {label}_TEST file but no matching {label}_TRAIN file")
 
 
 def _existing(folder: Path, name: str) -> Path | None:
@@ -183,7 +199,13 @@ def _read_delimited(path: Path, ext: str) -> tuple[np.ndarray, np.ndarray, np.nd
     try:
         t = _read_table(path, delimiter=delim, label_column=0)
     except _RaggedRows:  # unpadded variable-length rows: read as NaN-padded to the widest row
-        t = _read_table(path, delimiter=delim, label_column=0, n_columns=_max_fields(path, delim))
+        width, n_lines = _max_fields(path, delim)
+        if width > MAX_LENGTH + 1 or n_lines * width > MAX_VALUES:
+            raise DataError(
+                f"{path}: {n_lines} rows padded to the widest row of {width} columns is over the caps "
+                f"({MAX_LENGTH} time steps, {MAX_VALUES} values)"
+            ) from None
+        t = _read_table(path, delimiter=delim, label_column=0, n_columns=width)
     _check_labels_present(path, t, delim)
     lines = t.lines
 
@@ -203,7 +225,7 @@ def _parse_values(text: str, path: Path, line: int, channel: int, n_channels: in
             if s.strip() not in ("?", "") and not _is_float(s):
                 ch = f", channel {channel + 1}" if n_channels > 1 else ""
                 raise DataError(
-                    f"{path}: non-numeric value {s.strip()!r} at row {line}{ch}, time step {k + 1}"
+                    f"{path}: non-numeric value at row {line}{ch}, time step {k + 1}"
                 ) from None
         raise  # pragma: no cover
 
@@ -216,10 +238,11 @@ def _is_float(s: str) -> bool:
         return False
 
 
-def _stack(rows: list[list[np.ndarray]]) -> np.ndarray:
+def _stack(rows: list[list[np.ndarray]], path: Path) -> np.ndarray:
     """(n, C, L) float64 from per-case lists of 1-D channel arrays, NaN-padded at the end."""
     n, C = len(rows), len(rows[0])
     L = max((a.size for r in rows for a in r), default=0)
+    check_shape((n, C, max(L, 1)), source=f"{path} (padded to the longest series)")
     P = np.full((n, C, max(L, 1)), np.nan)
     for i, r in enumerate(rows):
         for c, a in enumerate(r):
@@ -236,13 +259,17 @@ def _ts_check_header(path: Path, header: dict[str, str]) -> int | None:
     cl = header.get("classlabel", "")
     if not cl.lower().startswith("true"):
         raise DataError(
-            f"{path}: no class labels (@classLabel {cl or 'missing'}); tsviz needs '@classLabel true <labels>'"
+            f"{path}: no class labels (@classLabel {'is not true' if cl else 'missing'}); tsviz needs "
+            f"'@classLabel true <labels>'"
         )
     if "dimensions" in header:
         try:
-            return int(header["dimensions"])
+            dims = int(header["dimensions"])
         except ValueError:
-            raise DataError(f"{path}: @dimensions must be an integer, got {header['dimensions']!r}") from None
+            raise DataError(f"{path}: @dimensions must be an integer") from None
+        if not 1 <= dims <= MAX_CHANNELS:
+            raise DataError(f"{path}: @dimensions must be between 1 and {MAX_CHANNELS}")
+        return dims
     return 1 if header.get("univariate", "").lower() == "true" else None
 
 
@@ -261,7 +288,7 @@ def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str]:
                     continue
                 if not in_data:
                     if not s.startswith("@"):
-                        raise DataError(f"{path}: line {lineno}: expected an @-tag before @data, got {s[:40]!r}")
+                        raise DataError(f"{path}: line {lineno}: expected an @-tag before @data; not a .ts file?")
                     tag, _, rest = s[1:].partition(" ")
                     header[tag.lower()] = rest.strip()
                     if tag.lower() == "data":
@@ -279,8 +306,9 @@ def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str]:
                 rows.append([_parse_values(ch, path, lineno, c, n_dims) for c, ch in enumerate(chans)])
                 labels.append(label.strip())
                 lines.append(lineno)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a UTF-8 text file ({exc.reason})") from exc
+                _check_ts_size(path, lineno, rows)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
     if not in_data:
         raise DataError(f"{path}: no @data line; not a .ts file")
     if not rows:
@@ -293,12 +321,23 @@ def _read_ts(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str]:
         known = {_norm_label(d) for d in declared}
         unknown = [(ln, lab) for ln, lab in zip(lines, labels) if _norm_label(lab) not in known]
         if unknown:
-            ln, lab = unknown[0]
-            raise DataError(f"{path}: row {ln}: label {lab!r} is not among the declared @classLabel values {declared}")
-    P = _stack(rows)
+            ln, _ = unknown[0]
+            raise DataError(f"{path}: row {ln}: the label is not among the {len(declared)} declared @classLabel values")
+    P = _stack(rows, path)
     line_arr = np.asarray(lines)
     where = _row_locator(line_arr, P.shape[1])
     return P, np.asarray(labels, dtype=object), line_arr, where, "ts (sktime)"
+
+
+def _check_ts_size(path: Path, lineno: int, rows: list[list[np.ndarray]]) -> None:
+    """Hold a line-by-line reader to the caps: rows, channels and length of the newest row."""
+    last = rows[-1]
+    longest = max((a.size for a in last), default=0)
+    if len(rows) > MAX_ROWS or len(last) > MAX_CHANNELS or longest > MAX_LENGTH:
+        raise DataError(
+            f"{path}: row {lineno} is past the caps ({MAX_ROWS} rows, {MAX_CHANNELS} channels, "
+            f"{MAX_LENGTH} time steps)"
+        )
 
 
 def _row_locator(line_arr: np.ndarray, n_channels: int):
@@ -345,7 +384,7 @@ def _read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str
                 if low.startswith("@attribute"):
                     m = _ATTR_RE.match(s)
                     if not m:
-                        raise DataError(f"{path}: line {lineno}: cannot read the @attribute line {s[:60]!r}")
+                        raise DataError(f"{path}: line {lineno}: cannot read the @attribute line")
                     name, typ = _strip_quotes(m.group(1)), m.group(2).strip()
                     if relational is not None:
                         nested += 1
@@ -356,9 +395,9 @@ def _read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str
                     continue
                 if low.startswith("@relation"):
                     continue
-                raise DataError(f"{path}: line {lineno}: unexpected header line {s[:60]!r}; not an ARFF file?")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a UTF-8 text file ({exc.reason})") from exc
+                raise DataError(f"{path}: line {lineno}: unexpected header line; not an ARFF file?")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
     if data_line is None:
         raise DataError(f"{path}: no @data line; not an ARFF file")
     if len(attrs) < 2:
@@ -368,9 +407,9 @@ def _read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str
         if len(attrs) != 2 or rel[0] != 0:
             raise DataError(f"{path}: relational ARFF must have one relational attribute then the class attribute")
         return _read_arff_relational(path, data_line)
-    for name, typ in attrs[:-1]:
+    for k, (_, typ) in enumerate(attrs[:-1]):
         if typ.lower() not in ("numeric", "real", "integer"):
-            raise DataError(f"{path}: attribute {name!r} has type {typ!r}; series attributes must be numeric")
+            raise DataError(f"{path}: attribute {k + 1} is not numeric; series attributes must be numeric")
     first = _head_lines(path, 1, skip=data_line, comment="%")
     if first and first[0][1].lstrip().startswith("{"):
         raise DataError(f"{path}: row {first[0][0]}: sparse ARFF rows are not supported")
@@ -385,7 +424,7 @@ def _read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str
     lines = t.lines
 
     def where(i: int, c: int, j: int) -> str:
-        return f"row {int(lines[i])}, column {j + 1} (attribute {attrs[j][0]!r})"
+        return f"row {int(lines[i])}, column {j + 1} (attribute {j + 1})"
 
     labels = np.array([_strip_quotes(str(v)) for v in t.labels], dtype=object)
     return t.values[:, None, :], labels, lines, where, "arff"
@@ -421,9 +460,10 @@ def _read_arff_relational(path: Path, data_line: int) -> tuple[np.ndarray, np.nd
             rows.append([_parse_values(ch, path, lineno, c, n_dims) for c, ch in enumerate(chans)])
             labels.append(label)
             lines.append(lineno)
+            _check_ts_size(path, lineno, rows)
     if not rows:
         raise DataError(f"{path}: no data rows after @data")
-    P = _stack(rows)
+    P = _stack(rows, path)
     line_arr = np.asarray(lines)
     where = _row_locator(line_arr, P.shape[1])
     return P, np.asarray(labels, dtype=object), line_arr, where, "arff (relational, multivariate)"
@@ -523,10 +563,10 @@ def load_ucr(
         series or Inf (naming file, row and column), unequal lengths with
         ``length_policy="error"``, missing labels, fewer than two classes, an unknown policy.
     """
-    if length_policy not in LENGTH_POLICIES:
-        raise DataError(f"length_policy must be one of {', '.join(LENGTH_POLICIES)}, got {length_policy!r}")
-    max_mb = _float_param("max_mb", max_mb)
-    name, train_path, test_path, ext = _find_pair(Path(folder))
+    if not isinstance(length_policy, str) or length_policy not in LENGTH_POLICIES:
+        raise DataError(f"length_policy must be one of {', '.join(LENGTH_POLICIES)}, got {str(length_policy)[:40]!r}")
+    max_mb = _float_param("max_mb", max_mb, positive=True)
+    name, train_path, test_path, ext = _find_pair(user_path(folder))
     train_path = check_file(train_path, max_mb=max_mb)
     test_path = check_file(test_path, max_mb=max_mb)
     Ptr, labtr, _, where_tr, fmt = _read_split(train_path, ext)
@@ -566,9 +606,9 @@ def load_ucr(
     meta["n_channels"] = int(Xtr.shape[1])
     return Dataset(
         name,
-        Xtr.astype(np.float32),
+        Xtr,
         ytr,
-        Xte.astype(np.float32),
+        Xte,
         yte,
         class_names,
         fs=None,

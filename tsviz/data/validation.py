@@ -1,13 +1,22 @@
 """Checks shared by every loader and generator; each failure raises :class:`DataError`.
 
+Caps on what a loader builds (documented here, used by every loader): ``MAX_ROWS`` series per
+split, ``MAX_LENGTH`` time steps, ``MAX_CHANNELS`` channels, ``MAX_VALUES`` values per array or
+parsed table, ``MAX_LINE_CHARS`` characters per text line. Messages name files, keys, rows,
+columns and parameters, and never repeat text read from a file (cell values, header text, label
+names, folder listings): a file loaded by path on a shared server must not leak through errors.
+
 Row and column numbers in messages are 1-based (as a spreadsheet shows them) and say which split
 or file they refer to.
 """
 from __future__ import annotations
 
+import math
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,8 +24,18 @@ from tsviz.data.errors import DataError
 
 __all__ = [
     "DEFAULT_MAX_FILE_MB",
+    "MAX_ROWS",
+    "MAX_LENGTH",
+    "MAX_CHANNELS",
+    "MAX_VALUES",
+    "MAX_LINE_CHARS",
+    "float_param",
+    "int_param",
+    "user_path",
+    "path_kind",
     "check_file",
     "check_series",
+    "check_shape",
     "check_labels",
     "encode_labels",
     "label_name",
@@ -26,20 +45,144 @@ __all__ = [
 DEFAULT_MAX_FILE_MB = 512
 
 
-def check_file(path: str | os.PathLike, *, max_mb: float = DEFAULT_MAX_FILE_MB) -> Path:
-    """Return ``path`` as a :class:`Path` after checking it exists, is a non-empty file under the cap.
+#: Most series (rows) a dataset split may hold.
+MAX_ROWS = 1_000_000
+#: Most time steps per series ``T``.
+MAX_LENGTH = 100_000
+#: Most channels per series.
+MAX_CHANNELS = 1_024
+#: Most values (series x channels x time steps) one array or parsed table may hold: 2**27, 512 MiB
+#: as float32 (the Kaggle MIT-BIH train file holds 16.5 million).
+MAX_VALUES = 2**27
+#: Longest line a text loader reads, in characters (``MAX_LENGTH`` values of up to 80 characters).
+MAX_LINE_CHARS = 80 * MAX_LENGTH
+
+
+def float_param(name: str, value: Any, *, allow_none: bool = False, positive: bool = False) -> float | None:
+    """``value`` as a finite float (options may arrive as strings from the CLI).
+
+    Parameters
+    ----------
+    name : str
+        Parameter name, used in the message.
+    value : Any
+        The value given.
+    allow_none : bool
+        Whether ``None`` is allowed (and returned).
+    positive : bool
+        Require ``value > 0``.
+
+    Returns
+    -------
+    float or None
 
     Raises
     ------
     DataError
-        Missing, a directory, empty, or larger than ``max_mb`` MiB.
+        Not a number (booleans included), NaN/Inf, or not positive when required; the message
+        names ``name``.
     """
-    p = Path(path).expanduser()
-    if not p.exists():
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise DataError(f"{name} must be a number, got a boolean")
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{name} must be a number, got {_short(value)}") from None
+    if not math.isfinite(f):
+        raise DataError(f"{name} must be a finite number, got {f}")
+    if positive and not f > 0:
+        raise DataError(f"{name} must be positive, got {f:g}")
+    return f
+
+
+def int_param(name: str, value: Any, *, low: int | None = None) -> int:
+    """``value`` as an int (``3.0`` and ``"3"`` accepted); DataError naming ``name`` otherwise."""
+    if isinstance(value, (bool, np.bool_)):
+        raise DataError(f"{name} must be an integer, got a boolean")
+    try:
+        if isinstance(value, (int, np.integer)):
+            i = int(value)
+        else:
+            f = float(value)
+            if not f.is_integer():
+                raise ValueError
+            i = int(f)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{name} must be an integer, got {_short(value)}") from None
+    if low is not None and i < low:
+        raise DataError(f"{name} must be at least {low}, got {i}")
+    return i
+
+
+def _short(value: Any) -> str:
+    """A parameter value for a message (the caller's own input, cut to 40 characters)."""
+    r = repr(value)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def user_path(path: str | os.PathLike) -> Path:
+    """``path`` as a :class:`Path` with ``~`` expanded.
+
+    Raises :class:`DataError` naming the path when it is not a path (wrong type, NUL byte) or
+    ``~user`` cannot be expanded (no such user, no home directory).
+    """
+    try:
+        p = Path(path)
+        s = str(p)
+    except TypeError:
+        raise DataError(f"a path must be a string, got {type(path).__name__}") from None
+    if "\x00" in s:
+        raise DataError(f"path {_short(s)} holds a NUL character")
+    try:
+        return p.expanduser()
+    except (RuntimeError, KeyError, OSError, ValueError):
+        raise DataError(f"path {_short(s)}: cannot expand '~' (no such user or no home directory)") from None
+
+
+def path_kind(path: str | os.PathLike) -> str | None:
+    """``"file"`` (regular file), ``"dir"``, or ``None`` when nothing is there (symlinks followed).
+
+    Raises :class:`DataError` for anything else (FIFO, device, socket: opening one could block or
+    read forever) and for a path that cannot be examined (permission, name too long, link loop).
+    Never opens the path.
+    """
+    p = user_path(path)
+    try:
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise DataError(f"{p}: cannot access the path ({reason})") from None
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    raise DataError(f"{p} is not a regular file or folder (a FIFO, device or socket); refused")
+
+
+def check_file(path: str | os.PathLike, *, max_mb: float = DEFAULT_MAX_FILE_MB) -> Path:
+    """Return ``path`` as a :class:`Path` after checking it is a non-empty regular file under the cap.
+
+    Raises
+    ------
+    DataError
+        Missing, a folder, not a regular file (FIFO, device, socket), empty, larger than ``max_mb``
+        MiB, or ``max_mb`` not a finite positive number.
+    """
+    max_mb = float_param("max_mb", max_mb, positive=True)
+    p = user_path(path)
+    kind = path_kind(p)
+    if kind is None:
         raise DataError(f"file not found: {p}")
-    if p.is_dir():
+    if kind == "dir":
         raise DataError(f"{p} is a folder, expected a file")
-    size = p.stat().st_size
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise DataError(f"{p}: cannot access the file ({exc.strerror or type(exc).__name__})") from None
     if size == 0:
         raise DataError(f"{p} is empty (0 bytes)")
     if size > max_mb * 1024 * 1024:
@@ -58,6 +201,9 @@ def check_series(X: np.ndarray, *, source: str) -> np.ndarray:
     column, 1-based).
     """
     X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise DataError(f"{source}: series values are complex numbers; tsviz needs real values "
+                        f"(take .real, .imag or abs() yourself)")
     if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"{source}: series values must be numeric, got dtype {X.dtype}")
     if X.ndim == 2:
@@ -68,14 +214,28 @@ def check_series(X: np.ndarray, *, source: str) -> np.ndarray:
         raise DataError(f"{source}: no series (0 rows)")
     if X.shape[1] == 0 or X.shape[2] == 0:
         raise DataError(f"{source}: series have no values (shape {X.shape})")
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    finite = np.isfinite(X)
+    check_shape(X.shape, source=source)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+    finite = np.isfinite(X32)
     if not finite.all():
         row, ch, col = np.argwhere(~finite)[0]
-        what = "NaN" if np.isnan(X[row, ch, col]) else "Inf"
+        v = X[row, ch, col]
+        what = "NaN value" if np.isnan(v) else "Inf value" if np.isinf(v) else "value too large for float32 (3.4e38)"
         where = f"row {row + 1}, time step {col + 1}" + (f", channel {ch + 1}" if X.shape[1] > 1 else "")
-        raise DataError(f"{source}: {what} value at {where} ({int((~finite).sum())} non-finite values in all)")
-    return X
+        raise DataError(f"{source}: {what} at {where} ({int((~finite).sum())} non-finite values in all)")
+    return X32
+
+
+def check_shape(shape: tuple[int, ...], *, source: str) -> None:
+    """Hold a ``(n, channels, T)`` shape to :data:`MAX_ROWS`, :data:`MAX_CHANNELS`, :data:`MAX_LENGTH`
+    and :data:`MAX_VALUES`; DataError naming ``source`` otherwise."""
+    n, c, t = (int(v) for v in shape)
+    for what, v, cap in (("series", n, MAX_ROWS), ("channels", c, MAX_CHANNELS), ("time steps", t, MAX_LENGTH)):
+        if v > cap:
+            raise DataError(f"{source}: {v} {what}, over the cap of {cap}")
+    if n * c * t > MAX_VALUES:
+        raise DataError(f"{source}: {n} x {c} x {t} values, over the cap of {MAX_VALUES} values")
 
 
 def check_labels(y: np.ndarray, n_classes: int, *, n: int, source: str) -> np.ndarray:
@@ -85,14 +245,18 @@ def check_labels(y: np.ndarray, n_classes: int, *, n: int, source: str) -> np.nd
         raise DataError(f"{source}: expected {n} labels, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
         if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            if np.abs(y).max(initial=0) >= 2**62:
+                raise DataError(f"{source}: labels are outside [0, {n_classes})")
             y = y.astype(np.int64)
         else:
             raise DataError(f"{source}: labels must be integers, got dtype {y.dtype}")
+    if y.dtype == np.uint64 and y.size and y.max() > np.iinfo(np.int64).max:
+        raise DataError(f"{source}: labels are outside [0, {n_classes})")
     y = y.astype(np.int64, copy=False)
     bad = (y < 0) | (y >= n_classes)
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"{source}: label {y[i]} at row {i + 1} is outside [0, {n_classes})")
+        raise DataError(f"{source}: the label at row {i + 1} is outside [0, {n_classes})")
     return np.ascontiguousarray(y)
 
 
@@ -103,14 +267,55 @@ def label_name(value: object) -> str:
     return str(value)
 
 
-def _is_numeric_label(v: object) -> bool:
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return True
-    try:
-        float(str(v))
-        return True
-    except ValueError:
-        return False
+def _label_keys(arr: np.ndarray, source: str) -> tuple[np.ndarray, list[str], bool]:
+    """``(numbers, keys, all_numeric)`` of one label array, checked.
+
+    ``numbers`` is float64 with NaN where a label is a name; ``keys`` the canonical text of each
+    label (``"1"`` for ``1``, ``1.0``, ``"1.0"`` and ``" 1 "``), so one class is one key however the
+    file writes it. Raises :class:`DataError` (naming the row, never the value) for a missing,
+    non-finite, non-integral or empty label.
+    """
+    if arr.dtype.kind == "c":
+        raise DataError(f"{source}: labels are complex numbers; labels must be integers or names")
+    if arr.dtype.kind in "iuf":
+        nums = arr.astype(np.float64).ravel()
+        is_num = np.ones(nums.shape, dtype=bool)
+        texts = None
+    else:
+        vals = arr.ravel().tolist()
+        nums = np.full(len(vals), np.nan)
+        is_num = np.zeros(len(vals), dtype=bool)
+        texts = []
+        for i, v in enumerate(vals):
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", errors="replace")
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                t = ""
+                nums[i], is_num[i] = float(v), True
+            else:
+                t = str(v).strip()
+                try:
+                    nums[i], is_num[i] = float(t), True
+                except (ValueError, OverflowError):
+                    pass
+            texts.append(t)
+    bad = is_num & ~np.isfinite(nums)
+    if bad.any():
+        raise DataError(f"{source}: missing or non-finite label at row {int(np.argmax(bad)) + 1}")
+    bad = is_num & ((nums != np.round(nums)) | (np.abs(nums) > 2.0**53))
+    if bad.any():
+        raise DataError(
+            f"{source}: the label at row {int(np.argmax(bad)) + 1} is a number but not an integer; "
+            f"numeric labels must be integers (class names may be any text)"
+        )
+    if texts is None:
+        keys = [str(int(v)) for v in nums.tolist()]
+        return nums, keys, True
+    keys = [str(int(nums[i])) if is_num[i] else t for i, t in enumerate(texts)]
+    empty = [i for i, k in enumerate(keys) if not k]
+    if empty:
+        raise DataError(f"{source}: empty label at row {empty[0] + 1}")
+    return nums, keys, bool(is_num.all())
 
 
 def encode_labels(
@@ -121,8 +326,11 @@ def encode_labels(
 ) -> tuple[list[np.ndarray], tuple[str, ...]]:
     """Map raw labels (numbers or strings, possibly across several splits) to ``[0, K)``.
 
-    Numeric labels are ordered numerically (so UCR labels ``-1, 1`` become ``0, 1``), others
-    lexically. With ``class_names`` given, labels are looked up in that list instead.
+    Numeric labels must be integers (``1``, ``1.0`` and ``"1"`` are the same class ``"1"``); they
+    are ordered numerically (so UCR labels ``-1, 1`` become ``0, 1``). When any label is a name,
+    all labels are ordered lexically by their text (numbers written canonically). With
+    ``class_names`` given, labels are looked up in that list instead. Messages name rows, never
+    label values (they are file content).
 
     Returns
     -------
@@ -134,55 +342,39 @@ def encode_labels(
     Raises
     ------
     DataError
-        Empty labels, missing values, fewer than ``min_classes`` distinct labels, or a label not in
-        the given ``class_names``.
+        Empty labels, missing, non-finite or non-integral numeric labels, fewer than
+        ``min_classes`` distinct labels, or a label not in the given ``class_names``.
     """
     raws = [np.asarray(a) for a in label_arrays]
+    parts = []
     for arr in raws:
         if arr.size == 0:
             raise DataError(f"{source}: no labels")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            i = int(np.argmax(~np.isfinite(arr)))
-            raise DataError(f"{source}: missing or non-finite label at row {i + 1}")
+        parts.append(_label_keys(arr, source))
     if class_names is not None:
         names = tuple(str(c) for c in class_names)
         lookup = {n: i for i, n in enumerate(names)}
         out = []
-        for arr in raws:
-            keys = [label_name(v) for v in arr.tolist()]
-            missing = [k for k in keys if k not in lookup]
-            if missing:
-                raise DataError(f"{source}: label {missing[0]!r} is not one of the classes {list(names)}")
-            out.append(np.array([lookup[k] for k in keys], dtype=np.int64))
+        for _, keys, _ in parts:
+            idx = np.array([lookup.get(k, -1) for k in keys], dtype=np.int64)
+            if (idx < 0).any():
+                raise DataError(
+                    f"{source}: the label at row {int(np.argmax(idx < 0)) + 1} is not one of the "
+                    f"{len(names)} class names"
+                )
+            out.append(idx)
         return out, names
-    everything = np.concatenate([a.ravel() for a in raws])
-    values = everything.tolist()
-    if all(_is_numeric_label(v) for v in values):
-        as_float = np.array([float(v) for v in values], dtype=np.float64)
-        if not np.all(np.isfinite(as_float)):
-            raise DataError(f"{source}: missing or non-finite label")
-        uniq = np.unique(as_float)
-        names = tuple(label_name(u) for u in uniq)
-        out, start = [], 0
-        for arr in raws:
-            part = as_float[start:start + arr.size]
-            start += arr.size
-            out.append(np.searchsorted(uniq, part).astype(np.int64))
+    if all(num for _, _, num in parts):
+        uniq = np.unique(np.concatenate([n for n, _, _ in parts]))
+        names = tuple(str(int(u)) for u in uniq.tolist())
+        out = [np.searchsorted(uniq, n).astype(np.int64) for n, _, _ in parts]
     else:
-        strs = np.array([str(v).strip() for v in values])
-        if np.any(strs == ""):
-            i = int(np.argmax(strs == ""))
-            raise DataError(f"{source}: empty label at row {i + 1}")
-        uniq = np.unique(strs)
-        names = tuple(str(u) for u in uniq)
-        out, start = [], 0
-        for arr in raws:
-            part = strs[start:start + arr.size]
-            start += arr.size
-            out.append(np.searchsorted(uniq, part).astype(np.int64))
+        uniq_s = np.unique(np.array([k for _, keys, _ in parts for k in keys], dtype=object).astype(str))
+        names = tuple(str(u) for u in uniq_s)
+        out = [np.searchsorted(uniq_s, np.array(keys, dtype=str)).astype(np.int64) for _, keys, _ in parts]
     if len(names) < min_classes:
         raise DataError(
-            f"{source}: found {len(names)} class ({', '.join(names)}); a classifier needs at least "
-            f"{min_classes} classes; check the label column"
+            f"{source}: found {len(names)} class; a classifier needs at least {min_classes} classes; "
+            f"check the label column"
         )
     return out, names

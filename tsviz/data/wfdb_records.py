@@ -39,11 +39,26 @@ Q      ``/`` ``f`` ``Q``                                      paced, fusion of p
 
 Every other annotation (rhythm ``+``, noise ``~``, artifact ``|``, comment ``"``, flutter wave
 ``!``, non-conducted P ``x``, ...) is not a beat and is skipped.
+
+Checks and caps
+---------------
+A header must give a finite positive sampling frequency, name its signal files as plain file
+names in the record's folder (no paths), use an uncompressed format and hold at most
+``MAX_RECORD_SAMPLES`` samples (all channels); multi-segment records are refused. ``fs_out`` must
+lie in ``FS_OUT_RANGE`` (1 Hz to 10 kHz) and within ``1 / MAX_RESAMPLE_FACTOR`` to
+``MAX_UPSAMPLE`` times each record's rate, and the resampled record must stay within
+``MAX_RECORD_SAMPLES``; the beat window within ``MAX_LENGTH`` samples. An annotation file must
+end with the MIT-format end marker, hold only standard WFDB annotation codes, and give
+non-decreasing sample indices inside the record, at most ``MAX_BEAT_RATE_HZ`` beats per second
+of record. Messages name the record and the parameter, never text from the files.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
@@ -52,12 +67,21 @@ from typing import Any
 
 import numpy as np
 
-from tsviz.data.dataset import Dataset, stratified_split
+from tsviz.data.dataset import Dataset, split_for_test
 from tsviz.data.errors import DataError
-from tsviz.data.tabular import _float_param, _int_param
-from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file
+from tsviz.data.tabular import _split_params
+from tsviz.data.validation import (
+    DEFAULT_MAX_FILE_MB,
+    MAX_LENGTH,
+    MAX_VALUES,
+    check_file,
+    float_param,
+    path_kind,
+    user_path,
+)
 
-__all__ = ["load_wfdb", "AAMI_CLASSES", "AAMI_TABLE", "aami_codes"]
+__all__ = ["load_wfdb", "AAMI_CLASSES", "AAMI_TABLE", "aami_codes", "FS_OUT_RANGE", "MAX_UPSAMPLE",
+           "MAX_RESAMPLE_FACTOR", "MAX_RECORD_SAMPLES", "MAX_BEAT_RATE_HZ"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +96,19 @@ AAMI_TABLE: dict[str, tuple[str, ...]] = {
 }
 _SYMBOL_CLASS = {s: i for i, c in enumerate(AAMI_CLASSES) for s in AAMI_TABLE[c]}
 _TO_MV = {"mv": 1.0, "v": 1000.0, "uv": 1e-3, "\u00b5v": 1e-3, "\u03bcv": 1e-3}
+
+#: Allowed resampling target ``fs_out``, in Hz.
+FS_OUT_RANGE: tuple[float, float] = (1.0, 10_000.0)
+#: ``fs_out`` may be at most this many times a record's own rate.
+MAX_UPSAMPLE = 16.0
+#: ``fs_out`` may be at least ``1 / MAX_RESAMPLE_FACTOR`` of a record's own rate.
+MAX_RESAMPLE_FACTOR = 10_000
+#: Most samples of one record (all channels together), before and after resampling.
+MAX_RECORD_SAMPLES = 2**26
+#: Most beat annotations per second of record (300 beats per minute).
+MAX_BEAT_RATE_HZ = 5.0
+#: WFDB signal formats read (the uncompressed ones; FLAC formats 508/516/524 are refused).
+_FORMATS = {"8", "16", "24", "32", "61", "80", "160", "212", "310", "311"}
 
 
 def aami_codes(symbols: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -100,31 +137,35 @@ def _as_list(records: str | int | Sequence[str | int] | None) -> list[str] | Non
 
 def _resolve(path: Path, records: list[str] | None) -> list[Path]:
     """Record paths (no extension) to read."""
-    p = path.expanduser()
-    if p.suffix.lower() in (".hea", ".dat", ".atr") and p.is_file():
+    p = user_path(path)
+    kind = path_kind(p)
+    if p.suffix.lower() in (".hea", ".dat", ".atr") and kind == "file":
         p = p.with_suffix("")
-    if p.is_dir():
+        kind = path_kind(p)
+    if kind == "dir":
         if records is not None:
             out = []
             for r in records:
+                if Path(r).name != r or r in (".", ".."):
+                    raise DataError(f"{p}: record name {r[:40]!r} must be a plain name, without folders")
                 rp = p / r
                 if not Path(f"{rp}.hea").is_file():
-                    have = sorted(f.stem for f in p.glob("*.hea"))
-                    raise DataError(
-                        f"{p}: record {r!r} has no header file {r}.hea (records here: {', '.join(have) or 'none'})"
-                    )
+                    raise DataError(f"{p}: record {r!r} has no header file {r}.hea")
                 if not Path(f"{rp}.atr").is_file():
                     raise DataError(f"{p}: record {r!r} has no annotation file {r}.atr (missing .atr)")
                 out.append(rp)
             return out
-        heads = sorted(p.glob("*.hea"))
+        try:
+            heads = sorted(h for h in p.glob("*.hea") if h.is_file())
+        except OSError as exc:
+            raise DataError(f"{p}: cannot list the folder ({exc.strerror or type(exc).__name__})") from None
         if not heads:
             raise DataError(f"{p}: no WFDB records found (no *.hea header files)")
         out = [h.with_suffix("") for h in heads if h.with_suffix(".atr").is_file()]
         if not out:
             raise DataError(
-                f"{p}: no record has a reference annotation file (.atr); headers found: "
-                f"{', '.join(h.name for h in heads[:10])} (missing .atr)"
+                f"{p}: no record has a reference annotation file (.atr): {len(heads)} header file(s), "
+                f"none with a matching .atr (missing .atr)"
             )
         skipped = [h.stem for h in heads if not h.with_suffix(".atr").is_file()]
         if skipped:
@@ -136,7 +177,7 @@ def _resolve(path: Path, records: list[str] | None) -> list[Path]:
         if not Path(f"{p}.atr").is_file():
             raise DataError(f"record {p}: no annotation file {p.name}.atr (missing .atr)")
         return [p]
-    if not p.parent.is_dir():
+    if path_kind(p.parent) != "dir":
         raise DataError(f"WFDB path not found: {path}")
     raise DataError(
         f"WFDB record not found: {path} (no {p.name}.hea; give a folder or a record path without extension)"
@@ -155,12 +196,13 @@ def _import_wfdb() -> Any:
 def _channel_index(channel: int | str, sig_names: list[str], record: str) -> int:
     if isinstance(channel, str) and channel.strip().lstrip("-").isdigit():
         channel = int(channel.strip())
+    # Messages give channel counts and indices, never the header's channel names (file content).
     if isinstance(channel, (int, np.integer)) and not isinstance(channel, bool):
         n = len(sig_names)
         if not 0 <= int(channel) < n:
             raise DataError(
-                f"record {record}: channel index {int(channel)} is out of range; it has {n} channel(s): "
-                f"{', '.join(f'{i}={s}' for i, s in enumerate(sig_names))}"
+                f"record {record}: channel index {int(channel)} is out of range; it has {n} channel(s), "
+                f"indices 0 to {n - 1}"
             )
         return int(channel)
     if isinstance(channel, str):
@@ -169,10 +211,85 @@ def _channel_index(channel: int | str, sig_names: list[str], record: str) -> int
             matches = [i for i, s in enumerate(sig_names) if s.lower() == channel.lower()]
         if not matches:
             raise DataError(
-                f"record {record}: no channel named {channel!r}; its channels are {', '.join(sig_names)}"
+                f"record {record}: no channel named {channel[:40]!r} in its header ({len(sig_names)} "
+                f"channel(s); give an index 0 to {len(sig_names) - 1} or a name from the header)"
             )
         return matches[0]
-    raise DataError(f"channel must be an index or a channel name, got {channel!r}")
+    raise DataError(f"channel must be an index or a channel name, got {type(channel).__name__}")
+
+
+def _check_header(header: Any, rec: Path, wfdb: Any, max_mb: float) -> float:
+    """Validate a record header before any signal is read; return its sampling frequency (Hz)."""
+    if isinstance(header, wfdb.MultiRecord) or getattr(header, "seg_name", None):
+        raise DataError(f"record {rec}: multi-segment records are not supported")
+    try:
+        fs = float(header.fs)
+        declared = _declared_fs(Path(f"{rec}.hea"))  # wfdb reads a malformed rate as the default 250 Hz
+    except (TypeError, ValueError, OverflowError, OSError):
+        fs = declared = float("nan")
+    if not (np.isfinite(fs) and fs > 0) or (declared is not None and not declared == fs):
+        raise DataError(f"record {rec}: the header's sampling frequency is not a finite positive number")
+    n_sig = int(header.n_sig or 0)
+    if n_sig < 1 or not header.sig_name:
+        raise DataError(f"record {rec}: the header lists no signals")
+    files = list(header.file_name or [])
+    for f in sorted(set(files)):
+        if not isinstance(f, str) or Path(f).name != f or f in (".", "..", "~"):
+            raise DataError(f"record {rec}: the header names a signal file outside the record's folder; refused")
+        check_file(rec.parent / f, max_mb=max_mb)
+    if any(str(fmt) not in _FORMATS for fmt in (header.fmt or [])):
+        raise DataError(f"record {rec}: the header uses a compressed or unknown signal format; "
+                        f"supported: {', '.join(sorted(_FORMATS, key=int))}")
+    if header.sig_len is not None and int(header.sig_len) * n_sig > MAX_RECORD_SAMPLES:
+        raise DataError(f"record {rec}: the header declares {int(header.sig_len)} x {n_sig} samples, over the "
+                        f"cap of {MAX_RECORD_SAMPLES}")
+    return fs
+
+
+def _declared_fs(hea: Path) -> float | None:
+    """The sampling frequency written on a header's record line (``None`` when omitted)."""
+    with open(hea, encoding="latin-1") as fh:
+        for line in itertools.islice(fh, 10_000):
+            if line.strip() and not line.lstrip().startswith("#"):
+                tokens = line.split()
+                return float(re.split(r"[/(]", tokens[2])[0]) if len(tokens) > 2 else None
+    return None
+
+
+def _check_annotations(ann: Any, rec: Path, sig_len: int, fs: float) -> np.ndarray:
+    """Validate what :func:`wfdb.rdann` returned; return the sample indices (int64)."""
+    name = f"{rec.name}.atr"
+    with open(f"{rec}.atr", "rb") as fh:
+        fh.seek(max(fh.seek(0, os.SEEK_END) - 2, 0))
+        end = fh.read(2)
+    if end != b"\x00\x00":
+        raise DataError(f"record {rec}: {name} is not an MIT-format annotation file (no end-of-file marker)")
+    symbols = list(ann.symbol or [])
+    samples = np.asarray(ann.sample if ann.sample is not None else [], dtype=np.float64)
+    if samples.size == 0 or len(symbols) != samples.size:
+        raise DataError(f"record {rec}: {name} holds no annotations")
+    if not all(isinstance(sym, str) and sym in _known_symbols() for sym in symbols):
+        raise DataError(f"record {rec}: {name} holds unknown annotation codes; not a WFDB annotation file?")
+    if not (np.all(np.isfinite(samples)) and samples.min() >= 0 and samples.max() < sig_len
+            and np.all(np.diff(samples) >= 0)):
+        raise DataError(
+            f"record {rec}: {name} gives annotation times outside the record ({sig_len} samples) or out of order"
+        )
+    n_beats = int((aami_codes(symbols) >= 0).sum())
+    if n_beats > MAX_BEAT_RATE_HZ * sig_len / fs + 1:
+        raise DataError(
+            f"record {rec}: {name} holds {n_beats} beats in {sig_len / fs:.1f} s, more than "
+            f"{MAX_BEAT_RATE_HZ:g} per second; not a beat annotation file?"
+        )
+    return samples.astype(np.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def _known_symbols() -> frozenset[str]:
+    """The standard WFDB annotation symbols (code 0, "not an annotation", excluded)."""
+    from wfdb.io.annotation import ann_label_table
+
+    return frozenset(s for s in ann_label_table["symbol"].tolist() if isinstance(s, str) and s.strip())
 
 
 def _read_record(
@@ -190,22 +307,29 @@ def _read_record(
             warnings.filterwarnings("ignore", message=".*inplace keyword.*")
             header = wfdb.rdheader(str(rec))
     except Exception as exc:  # noqa: BLE001 - wfdb raises many types
-        raise DataError(f"record {rec}: cannot read the header {name}.hea ({type(exc).__name__}: {exc})") from exc
-    sig_names = list(header.sig_name or [])
-    if not sig_names:
-        raise DataError(f"record {rec}: the header lists no signals")
+        log.debug("record %s: wfdb.rdheader failed", rec, exc_info=True)
+        raise DataError(f"record {rec}: cannot read the header {name}.hea ({type(exc).__name__})") from None
+    fs = _check_header(header, rec, wfdb, max_mb)
+    sig_names = [str(n) for n in header.sig_name]
     ch = _channel_index(channel, sig_names, str(rec))
-    for f in sorted(set(header.file_name or [])):
-        check_file(rec.parent / f, max_mb=max_mb)
+    if fs_out is not None and not fs / MAX_RESAMPLE_FACTOR <= fs_out <= fs * MAX_UPSAMPLE:
+        raise DataError(
+            f"record {rec}: fs_out={fs_out:g} Hz is outside the range allowed for its {fs:g} Hz rate "
+            f"(at most {MAX_UPSAMPLE:g} times it and at least 1/{MAX_RESAMPLE_FACTOR} of it)"
+        )
     try:
         with warnings.catch_warnings():  # wfdb 4.3 trips pandas deprecation warnings; not ours to show
             warnings.filterwarnings("ignore", message=".*inplace keyword.*")
             r = wfdb.rdrecord(str(rec), channels=[ch], physical=True)
             ann = wfdb.rdann(str(rec), "atr")
     except Exception as exc:  # noqa: BLE001
-        raise DataError(f"record {rec}: cannot read signal or annotations ({type(exc).__name__}: {exc})") from exc
-    fs = float(r.fs)
-    sig = np.asarray(r.p_signal, dtype=np.float64)[:, 0]
+        log.debug("record %s: wfdb.rdrecord/rdann failed", rec, exc_info=True)
+        raise DataError(f"record {rec}: cannot read signal or annotations ({type(exc).__name__})") from None
+    sig = np.asarray(r.p_signal, dtype=np.float64)
+    if sig.ndim != 2 or sig.shape[0] < 2:
+        raise DataError(f"record {rec}: the signal holds fewer than 2 samples")
+    sig = sig[:, 0]
+    ann_samples = _check_annotations(ann, rec, sig.size, fs)
     unit = str((r.units or ["mV"])[0] or "mV")
     scale = _TO_MV.get(unit.strip().lower())
     if scale is not None:
@@ -213,7 +337,7 @@ def _read_record(
         unit = "mV"
     bad = ~np.isfinite(sig)
     if bad.all():
-        raise DataError(f"record {rec}: channel {sig_names[ch]!r} holds no valid samples")
+        raise DataError(f"record {rec}: channel {ch} holds no valid samples")
     if bad.any():  # fill gaps for the filter; beats touching them are dropped below
         idx = np.arange(sig.size)
         sig = sig.copy()
@@ -223,17 +347,27 @@ def _read_record(
         out = sig
         fs_eff = fs
     else:
-        ratio = (Fraction(str(fs_out)) / Fraction(str(fs))).limit_denominator(10000)
+        ratio = (Fraction(str(fs_out)) / Fraction(str(fs))).limit_denominator(MAX_RESAMPLE_FACTOR)
+        if sig.size * ratio > MAX_RECORD_SAMPLES:
+            raise DataError(
+                f"record {rec}: resampling {sig.size} samples to fs_out={fs_out:g} Hz gives "
+                f"{int(sig.size * ratio)}, over the cap of {MAX_RECORD_SAMPLES}"
+            )
         out = resample_poly(sig, ratio.numerator, ratio.denominator)
         fs_eff = fs * ratio.numerator / ratio.denominator
     n_out = out.size
     codes = aami_codes(ann.symbol)
     beat = codes >= 0
-    samples = np.asarray(ann.sample, dtype=np.int64)[beat]
+    samples = ann_samples[beat]
     codes = codes[beat]
     peaks = np.floor(samples * (ratio.numerator / ratio.denominator) + 0.5).astype(np.int64)
     nb = int(np.floor(n_before_s * fs_eff + 0.5))
     L = int(np.floor(win_s * fs_eff + 0.5))
+    if L > MAX_LENGTH:
+        raise DataError(
+            f"record {rec}: the beat window before_s + after_s = {win_s:g} s at {fs_eff:g} Hz is {L} samples, "
+            f"over the cap of {MAX_LENGTH}"
+        )
     start = peaks - nb
     inside = (start >= 0) & (start + L <= n_out)
     keep = inside.copy()
@@ -248,6 +382,8 @@ def _read_record(
         touches = (cum[e] - cum[s]) > 0
         n_missing = int((touches & inside).sum())
         keep &= ~touches
+    if int(keep.sum()) * L > MAX_VALUES:
+        raise DataError(f"record {rec}: {int(keep.sum())} beats x {L} samples is over the cap of {MAX_VALUES} values")
     X = out[start[keep][:, None] + np.arange(L)[None, :]].astype(np.float32)  # (n_beats, L) gather
     return {
         "name": name,
@@ -265,6 +401,13 @@ def _read_record(
 
 
 # ============================================================================ loader
+def _seconds(name: str, value: Any) -> float:
+    f = float_param(name, value)
+    if f < 0:
+        raise DataError(f"{name} must be a non-negative number of seconds, got {f:g}")
+    return f
+
+
 def load_wfdb(
     path: str | os.PathLike,
     *,
@@ -291,7 +434,9 @@ def load_wfdb(
         Channel index, or name as in the header (``"MLII"``; the first match when names repeat).
     fs_out : float or None, default 125.0
         Sampling rate the records are resampled to before cutting; ``None`` keeps each record's
-        own rate (then all records must share it).
+        own rate (then all records must share it). Must lie in ``FS_OUT_RANGE`` (1 Hz to 10 kHz),
+        be at most ``MAX_UPSAMPLE`` (16) times and at least 1/``MAX_RESAMPLE_FACTOR`` (1/10000) of
+        each record's rate, and give at most ``MAX_RECORD_SAMPLES`` samples per record.
     before_s, after_s : float, default 0.5 and 0.996
         Window around each R peak in seconds: ``round(before_s * fs_out)`` samples before it,
         ``round((before_s + after_s) * fs_out)`` samples in all (187 at 125 Hz by default).
@@ -314,7 +459,10 @@ def load_wfdb(
     ------
     DataError
         No records, a missing ``.hea``/``.atr``, an unknown channel name or an index out of range
-        (naming the record and its channels), unreadable files, bad window or split parameters,
+        (naming the record and its channel count), unreadable files, a header with a zero,
+        negative or non-finite rate, a signal file outside the folder or too many samples, an
+        annotation file that fails the checks above (module docstring), ``fs_out`` out of
+        range, bad window or split parameters,
         records with different units or rates (``fs_out=None``), no beats, or a training split
         with a single class.
 
@@ -324,32 +472,28 @@ def load_wfdb(
         With a single record: the split is by beat (intra-patient), which leaks the patient into
         the test set.
     """
-    before_s = _float_param("before_s", before_s)
-    after_s = _float_param("after_s", after_s)
-    fs_out = _float_param("fs_out", fs_out, allow_none=True)
-    test_fraction = _float_param("test_fraction", test_fraction)
-    seed = _int_param("seed", seed)
-    max_mb = _float_param("max_mb", max_mb)
-    for pname, v in (("before_s", before_s), ("after_s", after_s)):
-        if not np.isfinite(v) or v < 0:
-            raise DataError(f"{pname} must be a non-negative number of seconds, got {v}")
+    before_s, after_s = (_seconds(n, v) for n, v in (("before_s", before_s), ("after_s", after_s)))
     if before_s + after_s <= 0:
         raise DataError("before_s + after_s must be positive (the beat window length)")
-    if fs_out is not None and not (np.isfinite(fs_out) and fs_out > 0):
-        raise DataError(f"fs_out must be a positive sampling rate in Hz or None, got {fs_out}")
-    if not 0.0 < test_fraction < 1.0:
-        raise DataError(f"test_fraction must be between 0 and 1, got {test_fraction}")
-    p = Path(path).expanduser()
+    fs_out = float_param("fs_out", fs_out, allow_none=True)
+    if fs_out is not None and not FS_OUT_RANGE[0] <= fs_out <= FS_OUT_RANGE[1]:
+        raise DataError(
+            f"fs_out must be a positive sampling rate in Hz between {FS_OUT_RANGE[0]:g} and {FS_OUT_RANGE[1]:g}, "
+            f"or None, got {fs_out:g}"
+        )
+    test_fraction, seed = _split_params(test_fraction, seed)
+    max_mb = float_param("max_mb", max_mb, positive=True)
+    p = user_path(path)
     recs = _resolve(p, _as_list(records))
     parts = [_read_record(r, channel, fs_out, before_s, before_s + after_s, max_mb) for r in recs]
     names = [d["name"] for d in parts]
     units = {d["unit"] for d in parts}
     if len(units) > 1:
-        raise DataError(f"records {', '.join(names)} have different units: {sorted(units)}")
+        raise DataError(f"records {', '.join(names)} have different signal units (mV, or another unit)")
     rates = {d["fs_out"] for d in parts}
     if len(rates) > 1:
         raise DataError(
-            f"records {', '.join(names)} have different sampling rates {sorted(rates)}; pass fs_out to resample"
+            f"records {', '.join(names)} have different sampling rates; pass fs_out to resample them to one rate"
         )
     lengths = {d["X"].shape[1] for d in parts}
     fs_final = float(next(iter(rates)))
@@ -415,7 +559,7 @@ def load_wfdb(
             UserWarning,
             stacklevel=2,
         )
-        tr, te = stratified_split(y, test_fraction, seed=seed, source=src)
+        tr, te = split_for_test(y, test_fraction, seed=seed, source=src)
         Xtr, ytr, Xte, yte = X[tr], y[tr], X[te], y[te]
         meta["train_records"] = meta["test_records"] = names
         meta["split"] = (
