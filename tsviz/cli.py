@@ -11,7 +11,11 @@ Commands
 ``augment`` fit an ODENet (``--fit-odenet``) or write augmented copies of a dataset's series
 
 With ``--json`` the result is one JSON object on stdout; progress goes to stderr. Errors exit
-with status 2 and a one-line message (a JSON ``{"error": ...}`` with ``--json``).
+with status 2 and a one-line message (a JSON ``{"error": ...}`` with ``--json``), never a
+traceback: every :class:`tsviz.core.TsvizError` (bad data, checkpoint, budget, input, total cost
+over ``TSVIZ_MAX_COST``, ...), any other ``ValueError``, file errors and a diverged training. An
+unexpected failure (a bug) exits with status 1 and a one-line ``internal error`` message; set
+``TSVIZ_DEBUG=1`` to see its traceback.
 """
 from __future__ import annotations
 
@@ -104,9 +108,11 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
 
     ds = load(args.dataset)
     model = resolve_model(args.model, ds.spec, device=args.device)
+    from tsviz.attacks import AttackError
+
     hp = model.card.get("hparams", {})
     if (hp.get("in_channels"), hp.get("length"), hp.get("n_classes")) != (ds.n_channels, ds.length, ds.n_classes):
-        raise ValueError(f"model {args.model!r} expects (channels, length, classes) = ({hp.get('in_channels')}, "
+        raise AttackError(f"model {args.model!r} expects (channels, length, classes) = ({hp.get('in_channels')}, "
                          f"{hp.get('length')}, {hp.get('n_classes')}), dataset {ds.name!r} has "
                          f"({ds.n_channels}, {ds.length}, {ds.n_classes})")
     X, y = ds.split(args.split)
@@ -122,6 +128,15 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
         if not sep:
             raise ValueError(f"--param expects key=value, got {kv!r}")
         params[key] = _parse_value(value)
+    kind = args.attack.lower().replace("-", "").replace("_", "")
+    if kind in ("bim", "pgd", "wpgd"):  # the app's defaults: alpha = eps / 4, 20 steps (BIM 10)
+        if "alpha" not in params and isinstance(args.eps, float):
+            params["alpha"] = args.eps / 4
+        params.setdefault("steps", 10 if kind == "bim" else 20)
+    if kind == "wpgd" and "cost_matrix" not in params:
+        from tsviz.attacks import uniform_cost
+
+        params["cost_matrix"] = uniform_cost(ds.n_classes)
     attack = make_attack(args.attack, **params)
     target = None
     if args.target is not None:
@@ -336,8 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint path")
     sp.add_argument("--attack", default="pgd", help="fgsm, bim, pgd, wpgd, spsa, genattack")
     sp.add_argument("--eps", type=float, required=True, help="budget in the dataset's unit (e.g. mV)")
-    sp.add_argument("--alpha", type=float, default=None, help="step size (BIM/PGD/WPGD) or mutation range (GenAttack)")
-    sp.add_argument("--steps", type=int, default=None)
+    sp.add_argument("--alpha", type=float, default=None,
+                    help="step size (BIM/PGD/WPGD; default eps/4) or mutation range (GenAttack)")
+    sp.add_argument("--steps", type=int, default=None, help="BIM/PGD/WPGD steps (default 20, BIM 10)")
     sp.add_argument("--param", action="append", help="other hyperparameters as key=value (JSON values), repeatable")
     sp.add_argument("--target", default=None, help="class name or index for a targeted attack")
     sp.add_argument("--split", default="test", choices=["test", "train"])
@@ -417,21 +433,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (newlines and runs of spaces collapsed)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fail(message: str, as_json: bool, status: int) -> int:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}) + "\n")
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status (0 ok, 2 bad input or parameters, 1 internal error)."""
     import logging
+    import os
+
+    from tsviz.core import TsvizError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    as_json = bool(getattr(args, "json", False))
     try:
         result = args.func(args)
-    except (ValueError, FileNotFoundError, FloatingPointError) as exc:  # DataError is a ValueError
-        msg = f"{type(exc).__name__}: {exc}"
-        if getattr(args, "json", False):
-            sys.stdout.write(json.dumps({"error": msg}) + "\n")
-        else:
-            sys.stderr.write(f"error: {msg}\n")
-        return 2
+    except (TsvizError, ValueError, OSError, FloatingPointError) as exc:  # DataError, AttackError, ... are TsvizErrors
+        return _fail(_one_line(exc), as_json, 2)
+    except KeyboardInterrupt:
+        return _fail("interrupted", as_json, 130)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, not a traceback (TSVIZ_DEBUG=1 shows it)
+        if os.environ.get("TSVIZ_DEBUG", "").strip() not in ("", "0"):
+            raise
+        logging.getLogger("tsviz.cli").debug("internal error", exc_info=True)
+        return _fail(f"internal error: {_one_line(exc)} (set TSVIZ_DEBUG=1 for the traceback)", as_json, 1)
     _emit(result, args.json)
     return 0

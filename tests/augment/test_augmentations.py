@@ -130,7 +130,7 @@ def test_out_sign_grad_needs_labels_and_model():
         out_sign_grad(x, None, Linear(), dzdt)
     with pytest.raises(ValueError, match="y has"):
         out_sign_grad(x, y[:3], Linear(), dzdt)
-    with pytest.raises(ValueError, match="y must hold labels"):
+    with pytest.raises(ValueError, match="is not a class label of this model"):
         out_sign_grad(x, y + 5, Linear(), dzdt)
     with pytest.raises(ValueError, match="model"):
         out_sign_grad(x, y, None, dzdt)

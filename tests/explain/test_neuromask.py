@@ -147,7 +147,7 @@ def test_bad_input(x, kw, msg):
 def test_bad_x():
     with pytest.raises(ValueError, match="shape"):
         neuromask(Window(), torch.zeros(3, T), steps=2)
-    with pytest.raises(ValueError, match="between 1 and"):
+    with pytest.raises(ValueError, match="at most 1000 series"):
         neuromask(Window(), torch.zeros(MAX_NEUROMASK_SAMPLES + 1, 1, T), steps=2)
     with pytest.raises(ValueError, match="NaN"):
         neuromask(Window(), torch.full((1, 1, T), float("nan")), steps=2)

@@ -24,6 +24,7 @@ import torch
 
 from tsviz._arrays import readonly as _frozen
 from tsviz.attacks.base import AttackError
+from tsviz.core import as_series, check_model_input
 from tsviz.data.stats import _PSD_CHUNK_VALUES, MAX_EMBED_POINTS, _check_int, subsample_indices
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,19 +40,9 @@ MAX_PER_SAMPLE_VALUES = 1 << 24
 
 # --------------------------------------------------------------------------- inputs
 def _as_array(name: str, a: Any) -> np.ndarray:
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise AttackError(f"{name} must be a numeric array of shape (n, C, T): {exc}") from None
-    if arr.ndim != 3:
-        raise AttackError(f"{name} must have shape (n, C, T), got {arr.shape}")
-    if arr.shape[0] == 0:
-        raise AttackError(f"{name} holds no series")
-    if not np.isfinite(arr).all():
-        raise AttackError(f"{name} must be finite (no NaN/Inf)")
-    return arr
+    """``a`` ``(n, C, T)`` checked by :func:`tsviz.core.as_series` (real, finite, float32 range),
+    as float64 numpy."""
+    return as_series(a, name=name, error=AttackError).cpu().numpy().astype(np.float64)
 
 
 def _pair(x: Any, x_adv: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -436,6 +427,7 @@ def latent_shift(model: torch.nn.Module, x: Any, x_adv: Any, *, seed: int = 0,
         raise AttackError(f"model must have a features(x) method returning latents, "
                           f"{type(model).__name__} has none")
     xa, xb = _pair(x, x_adv)
+    check_model_input(model, torch.from_numpy(xa[:1]), error=AttackError)
     seed = _check_int("seed", seed, 0)
     max_points = _check_int("max_points", max_points, 1, MAX_EMBED_POINTS)
     batch_size = _check_int("batch_size", batch_size, 1)

@@ -46,6 +46,7 @@ class BIM(Attack):
 
     name = "bim"
     eps_scaled = ("alpha",)
+    budgets = (("eps", "inf"), ("alpha", "inf"))
     norm = "inf"
     black_box = False
 
@@ -60,6 +61,10 @@ class BIM(Attack):
         check_positive("eps", self.eps)
         check_positive("alpha", self.alpha)
         check_int("steps", self.steps, 1, MAX_STEPS)
+
+    def cost_factors(self, n: int) -> dict[str, int]:
+        """``series x steps`` gradient evaluations."""
+        return {"series": int(n), "steps": int(self.steps)}
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
         loss_fn, ascend = _ce_objective(y, target)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.attacks.base import MAX_SAMPLES, AttackError, guard_model
+from tsviz.attacks.base import MAX_SAMPLES, AttackError, check_inputs, guard_model
 
 __all__ = ["uniform_cost", "latent_centroid_cost", "validate_cost", "adversarial_confusion",
            "weighted_robustness_score"]
@@ -118,14 +118,8 @@ def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int,
         device = next(model.parameters()).device
     except StopIteration:
         device = torch.device("cpu")
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long().reshape(-1)
-    if x.ndim != 3 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
-        raise AttackError(f"x must be (n, C, T) with one label per series, got x {tuple(x.shape)}, y {tuple(y.shape)}")
-    if x.shape[0] > MAX_SAMPLES * 10:
-        raise AttackError(f"at most {MAX_SAMPLES * 10} series, got {x.shape[0]}")
-    if ((y < 0) | (y >= K)).any():
-        raise AttackError(f"y must hold labels in [0, {K})")
+    x, y = check_inputs(model, x, y, K, max_series=MAX_SAMPLES * 10)
+    y = y.cpu()
     counts = torch.bincount(y, minlength=K)
     if (counts == 0).any():
         missing = (counts == 0).nonzero().flatten().tolist()
@@ -139,6 +133,8 @@ def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int,
                 sums = torch.zeros(K, z.shape[1], dtype=torch.float64, device=z.device)
             sums.index_add_(0, y[start:start + batch_size].to(z.device), z)
     centroids = sums / counts.to(sums.device, torch.float64).view(-1, 1)
+    if not bool(torch.isfinite(centroids).all()):
+        raise AttackError("the model's latents (features) are NaN/Inf on these series; its weights are not finite")
     diff = centroids[:, None, :] - centroids[None, :, :]
     D = diff.pow(2).sum(-1).sqrt().cpu().numpy()
     D = 0.5 * (D + D.T)

@@ -22,7 +22,10 @@ import numpy as np
 import torch
 
 from tsviz._arrays import readonly
-from tsviz.attacks.base import Attack, AttackError, AttackResult
+from tsviz.attacks.base import (
+    Attack, AttackError, AttackResult, check_inputs, check_label_range, guard_model, model_logits, resolve_target,
+)
+from tsviz.core import check_budget, check_cost
 
 __all__ = ["AttackReport", "evaluate", "with_eps", "sweep", "SweepResult"]
 
@@ -166,11 +169,22 @@ class AttackReport:
         })
 
 
-def _as_tensor(x, device) -> torch.Tensor:
-    if isinstance(x, torch.Tensor):
-        return x.to(device=device, dtype=torch.float32)
-    arr = np.asarray(x, dtype=np.float32)
-    return torch.tensor(arr, device=device) if not arr.flags.writeable else torch.as_tensor(arr, device=device)
+def _prepare(model: torch.nn.Module, x, y, *, max_series: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` float32 and ``y`` int64 on the model's device, checked (:func:`check_inputs`)."""
+    from tsviz.models.inference import model_device
+
+    xt, yt = check_inputs(model, x, y, max_series=max_series)
+    dev = model_device(model)
+    return xt.to(dev), yt.to(dev)
+
+
+def _class_names(model: torch.nn.Module, class_names: Sequence[str] | None, k: int) -> tuple[str, ...]:
+    if class_names is None:
+        card = getattr(model, "card", None)
+        class_names = (card.get("class_names") if isinstance(card, dict) else None) or [str(i) for i in range(k)]
+    if isinstance(class_names, str) or len(class_names) != k:
+        raise AttackError(f"class_names has {len(class_names)} entries but the model has {k} classes")
+    return tuple(map(str, class_names))
 
 
 def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class_names: Sequence[str] | None = None,
@@ -181,13 +195,15 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
     Parameters
     ----------
     model : nn.Module
-        Maps ``(n, C, T)`` to logits ``(n, K)``; left unchanged.
+        Maps ``(n, C, T)`` to logits ``(n, K)``; left unchanged. Its logits on the clean series
+        must be finite (a model with NaN weights raises instead of "0 % success").
     attack : Attack
         Any tsviz attack instance.
     x : array or Tensor, shape ``(n, C, T)``
-        Series in signal units; moved to the model's device.
+        Real series in signal units (numpy or torch, float64 cast to float32; complex refused);
+        moved to the model's device. Must match the model's channels and length.
     y : array or Tensor, shape ``(n,)``
-        True labels.
+        True labels, integers (float labels are refused, not truncated).
     target : int or array (n,), optional
         Target labels for a targeted attack.
     class_names : sequence of str, optional
@@ -200,44 +216,39 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
     Returns
     -------
     AttackReport
-    """
-    from tsviz.models.inference import model_device
 
+    Raises
+    ------
+    AttackError
+        Everything :meth:`Attack.run` refuses, checked once on all of ``x`` before any work: bad
+        inputs, budgets beyond the data's scale, the total cost (all ``n`` series) over
+        :func:`tsviz.core.max_cost`, non-finite clean logits, ``class_names`` of the wrong length.
+    """
     if not isinstance(attack, Attack):
         raise AttackError(f"attack must be a tsviz attack instance, got {type(attack).__name__}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
-    dev = model_device(model)
-    xt = _as_tensor(x, dev)
-    yt = (y if isinstance(y, torch.Tensor) else torch.tensor(np.asarray(y))).long().to(dev).reshape(-1)
-    n = xt.shape[0] if xt.ndim else 0
-    tt = None
-    if target is not None:
-        tt = torch.as_tensor(target).long().to(dev)
-        tt = tt.expand(n).clone() if tt.ndim == 0 else tt.reshape(-1)
-    results: list[AttackResult] = []
-    for start in range(0, max(n, 1), batch_size):
-        sl = slice(start, start + batch_size)
-        results.append(attack.run(model, xt[sl], yt[sl], target=None if tt is None else tt[sl], generator=generator))
-        if progress is not None:
-            progress(min(start + batch_size, n) / max(n, 1), f"{attack.name}: {min(start + batch_size, n)}/{n} series")
-    x_adv = torch.cat([r.x_adv for r in results])
-    was_training = model.training
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
+    with guard_model(model):
+        attack.validate()
+        xt, yt = _prepare(model, x, y)
+        n = xt.shape[0]
+        attack.check_budgets(xt)
+        attack.check_cost(n)
+        clean_logits = model_logits(model, xt)
+        k = clean_logits.shape[1]
+        check_label_range(yt, k)
+        names = _class_names(model, class_names, k)
+        tt = resolve_target(target, yt, k)
+        results: list[AttackResult] = []
+        for start in range(0, n, batch_size):
+            sl = slice(start, start + batch_size)
+            results.append(attack._attack_prepared(model, xt[sl], yt[sl], k, None if tt is None else tt[sl],
+                                                   generator, None))
+            if progress is not None:
+                progress(min(start + batch_size, n) / n, f"{attack.name}: {min(start + batch_size, n)}/{n} series")
+        x_adv = torch.cat([r.x_adv for r in results])
         with torch.no_grad():
-            clean_logits = torch.cat([model(xt[i:i + 1024]) for i in range(0, n, 1024)])
             adv_logits = torch.cat([model(x_adv[i:i + 1024]) for i in range(0, n, 1024)])
-    finally:
-        for m, mode in modes:
-            m.training = mode
-        model.training = was_training
-    k = clean_logits.shape[1]
-    if class_names is None:
-        class_names = getattr(model, "card", {}).get("class_names") or [str(i) for i in range(k)]
-    if len(class_names) != k:
-        raise AttackError(f"class_names has {len(class_names)} entries but the model has {k} classes")
     d = (x_adv - xt).reshape(n, -1).double()
     sig = xt.reshape(n, -1).double().pow(2).sum(1)
     noise = d.pow(2).sum(1)
@@ -247,7 +258,7 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
     if len(results) == 1:
         history = dict(results[0].history)
     return AttackReport(
-        attack=type(attack).__name__, params=attack.params(), class_names=tuple(map(str, class_names)),
+        attack=type(attack).__name__, params=attack.params(), class_names=names,
         y_true=yt.cpu().numpy(), clean_pred=clean_logits.argmax(1).cpu().numpy(),
         adv_pred=adv_logits.argmax(1).cpu().numpy(),
         clean_probs=clean_logits.softmax(1).float().cpu().numpy(), adv_probs=adv_logits.softmax(1).float().cpu().numpy(),
@@ -264,11 +275,16 @@ def with_eps(attack: Attack, eps: float) -> Attack:
     GenAttack, whose ``alpha`` is already a fraction of eps) scale by the same factor, so an attack
     tuned as "alpha = eps / 4" keeps that ratio."""
     new = copy.copy(attack)
-    old = float(getattr(attack, "eps"))
+    try:
+        old = float(getattr(attack, "eps"))
+    except (TypeError, ValueError):
+        old = float("nan")  # a bad eps: nothing to scale by (validate() names it)
     new.eps = float(eps)
-    if old > 0:
+    if old > 0 and np.isfinite(old):
         for name in type(attack).eps_scaled:
-            setattr(new, name, float(getattr(attack, name)) * float(eps) / old)
+            value = getattr(attack, name)
+            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+                setattr(new, name, float(value) * float(eps) / old)
     return new
 
 
@@ -287,6 +303,16 @@ class SweepResult:
         return {"rows": list(self.rows)}
 
 
+def _eps_values(eps_values: Any) -> list[float]:
+    try:
+        values = [float(e) for e in eps_values]
+    except (TypeError, ValueError):
+        raise AttackError(f"eps_values must be a list of numbers, got {eps_values!r}") from None
+    if not values or any(e < 0 or not np.isfinite(e) for e in values):
+        raise AttackError(f"eps_values must be a non-empty list of finite numbers >= 0, got {values}")
+    return values
+
+
 def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequence[float], x, y, *,
           class_names: Sequence[str] | None = None, seed: int = 0, batch_size: int = 256,
           progress: Callable[[float, str], None] | None = None) -> SweepResult:
@@ -294,34 +320,71 @@ def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequen
 
     ``attacks`` maps a label to an attack instance whose ``eps`` is replaced via :func:`with_eps`.
     Each (attack, eps) cell uses a fresh generator seeded with ``seed``.
+
+    ``eps = 0`` is not an attack: its row is the model's clean accuracy and precision on ``x``
+    (success rate, perturbation sizes and queries 0), computed once from one clean forward pass
+    and never by running an attack at a zero budget. Everything is checked before any attack
+    runs: ``x``/``y`` (as in :func:`evaluate`), every budget (each ``eps`` and the step sizes it
+    scales) against the data's scale, the model's clean logits, and the total cost
+    ``series x (sum over attacks of their per-series cost) x non-zero eps values`` against
+    :func:`tsviz.core.max_cost`.
+
+    Raises
+    ------
+    AttackError
+        As :func:`evaluate`, for any cell, before the first one runs.
     """
-    eps_values = [float(e) for e in eps_values]
-    if not eps_values or any(e < 0 or not np.isfinite(e) for e in eps_values):
-        raise AttackError(f"eps_values must be a non-empty list of finite numbers >= 0, got {eps_values}")
-    if not attacks:
+    eps_values = _eps_values(eps_values)
+    if not isinstance(attacks, dict) or not attacks:
         raise AttackError("sweep needs at least one attack")
+    for label, attack in attacks.items():
+        if not isinstance(attack, Attack):
+            raise AttackError(f"attacks[{label!r}] must be a tsviz attack instance, got {type(attack).__name__}")
+    with guard_model(model):
+        xt, yt = _prepare(model, x, y)
+        n = xt.shape[0]
+        nonzero = [e for e in eps_values if e > 0]
+        per_series = 0
+        for label, attack in attacks.items():
+            for eps in nonzero:
+                cell = with_eps(attack, eps)
+                try:
+                    check_budget("eps", eps, xt, norm=str(getattr(attack, "norm", "inf")), error=AttackError)
+                    cell.validate()
+                    cell.check_budgets(xt)
+                except AttackError as exc:
+                    raise AttackError(f"{label} at eps={eps:g}: {exc}") from None
+            factors = attack.cost_factors(1) if nonzero else {}
+            per = 1
+            for v in factors.values():
+                per *= int(v)
+            per_series += per
+        if nonzero:
+            check_cost(f"sweep of {', '.join(map(str, attacks))}",
+                       {"series": n, "eps values > 0": len(nonzero), "evaluations per series (all attacks)": per_series},
+                       error=AttackError)
+        clean_logits = model_logits(model, xt)
+    k = clean_logits.shape[1]
+    check_label_range(yt, k)
+    names = _class_names(model, class_names, k)
+    yy = yt.cpu().numpy()
+    pred = clean_logits.argmax(1).cpu().numpy()
+    clean_row = {"eps": 0.0, "adversarial_accuracy": float((pred == yy).mean()),
+                 "adversarial_precision": float(_precision(_confusion(yy, pred, k)).mean()), "success_rate": 0.0,
+                 "mean_linf": 0.0, "mean_l2": 0.0, "median_queries": 0.0}
     rows = []
     total = len(attacks) * len(eps_values)
     done = 0
     for label, attack in attacks.items():
         for eps in eps_values:
             if eps == 0:
-                report = None
-                from tsviz.models.inference import predict
-
-                yy = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
-                pred = predict(model, x)
-                k = len(class_names) if class_names else int(max(pred.max(), yy.max()) + 1)
-                conf = _confusion(yy, pred, k)
-                rows.append({"attack": label, "eps": 0.0, "adversarial_accuracy": float((pred == yy).mean()),
-                             "adversarial_precision": float(_precision(conf).mean()), "success_rate": 0.0,
-                             "mean_linf": 0.0, "mean_l2": 0.0, "median_queries": 0.0})
+                rows.append({"attack": label, **clean_row})
             else:
                 gen = torch.Generator().manual_seed(seed)
-                report = evaluate(model, with_eps(attack, eps), x, y, class_names=class_names, generator=gen,
+                report = evaluate(model, with_eps(attack, eps), xt, yt, class_names=names, generator=gen,
                                   batch_size=batch_size)
                 s = report.summary()
-                rows.append({"attack": label, "eps": eps, **{k: s[k] for k in (
+                rows.append({"attack": label, "eps": eps, **{key: s[key] for key in (
                     "adversarial_accuracy", "adversarial_precision", "success_rate", "mean_linf", "mean_l2",
                     "median_queries")}})
             done += 1

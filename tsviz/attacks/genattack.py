@@ -186,6 +186,7 @@ class GenAttack(Attack):
     norm = "inf"
     black_box = True
     #: ``alpha`` is a fraction of ``eps`` (``tsviz.attacks.with_eps`` must not rescale it).
+    eps_scaled = ()
 
     def __init__(self, eps: float, population: int = 6, generations: int = 1000, rho: float = 0.1,
                  alpha: float = 0.15, temperature: float = 0.1, elitism: int = 1, dim_reduction: float | int = 1.0,
@@ -224,6 +225,15 @@ class GenAttack(Attack):
         _check_bool("adaptive", self.adaptive)
         check_int("patience", self.patience, 1, MAX_STEPS)
         _check_max_queries(self.max_queries)
+
+    def cost_factors(self, n: int) -> dict[str, int]:
+        """Queries: ``series x population x generations``, or ``series x max_queries`` when that is
+        smaller (an upper bound: elites are not re-queried)."""
+        per = int(self.population) * int(self.generations)
+        mq = _check_max_queries(self.max_queries)
+        if self.max_queries is not None and mq < per:
+            return {"series": int(n), "max_queries": mq}
+        return {"series": int(n), "population": int(self.population), "generations": int(self.generations)}
 
     def reduced_length(self, T: int) -> int:
         """``T'``, the evolved noise length for series of length ``T`` (raises if an int exceeds ``T``)."""

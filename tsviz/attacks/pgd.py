@@ -174,6 +174,7 @@ class PGD(Attack):
 
     name = "pgd"
     eps_scaled = ("alpha",)
+    budgets = (("eps", "norm"), ("alpha", "norm"))
     norm = "inf"
     black_box = False
 
@@ -198,6 +199,10 @@ class PGD(Attack):
         if self.restarts > 1 and not self.random_start:
             raise AttackError(f"restarts={self.restarts} needs random_start=True: restarts from x itself "
                               "would all be identical")
+
+    def cost_factors(self, n: int) -> dict[str, int]:
+        """``series x steps x restarts`` gradient evaluations."""
+        return {"series": int(n), "steps": int(self.steps), "restarts": int(self.restarts)}
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
         eps, alpha, steps = float(self.eps), float(self.alpha), int(self.steps)

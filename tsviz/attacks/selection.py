@@ -37,15 +37,18 @@ def select_samples(y: np.ndarray, *, mode: str = "random", n: int = 100, seed: i
     if mode == "indices":
         if indices is None or len(indices) == 0:
             raise AttackError("mode 'indices' needs a non-empty list of indices")
-        idx = np.asarray(indices, dtype=np.int64)
+        raw = np.asarray(indices)
+        if raw.dtype == bool or raw.dtype.kind not in "iu":  # 1.7 is refused, never truncated to 1
+            raise AttackError(f"indices must be integers, got dtype {raw.dtype}")
+        idx = raw.astype(np.int64).reshape(-1)
         bad = (idx < 0) | (idx >= y.size)
         if bad.any():
             raise AttackError(f"index {int(idx[bad][0])} is outside [0, {y.size})")
         return np.unique(idx)[:n]
     pool = np.arange(y.size)
     if mode == "class":
-        if class_index is None:
-            raise AttackError("mode 'class' needs class_index")
+        if isinstance(class_index, (bool, np.bool_)) or not isinstance(class_index, (int, np.integer)):
+            raise AttackError(f"mode 'class' needs an integer class_index, got {class_index!r}")
         pool = pool[y == class_index]
     elif mode in ("correct", "misclassified"):
         if predictions is None:

@@ -145,6 +145,8 @@ class SPSA(Attack):
 
     name = "spsa"
     eps_scaled = ("delta", "lr")
+    #: ``delta`` (probe size) and ``lr`` (Adam step) act per entry, so they are L-inf sizes
+    budgets = (("eps", "norm"), ("delta", "inf"), ("lr", "inf"))
     norm = "inf"
     black_box = True
 
@@ -174,6 +176,16 @@ class SPSA(Attack):
             raise AttackError(f"norm must be one of {NORMS}, got {self.norm!r}")
         _check_max_queries(self.max_queries)
         _check_bool("random_start", self.random_start)
+
+    def cost_factors(self, n: int) -> dict[str, int]:
+        """Queries: ``series x iterations x (samples + 1)``, or ``series x max_queries`` when that is
+        smaller (the clean check's one query per series is not counted)."""
+        per = int(self.iterations) * (int(self.samples) + 1)
+        mq = _check_max_queries(self.max_queries)
+        if self.max_queries is not None and mq < per:
+            return {"series": int(n), "max_queries": mq}
+        return {"series": int(n), "iterations": int(self.iterations),
+                "queries per iteration (samples + 1)": int(self.samples) + 1}
 
     # ----------------------------------------------------------------------- pieces
     def _project(self, pert: torch.Tensor, x: torch.Tensor, bounds) -> torch.Tensor:

@@ -20,6 +20,11 @@ from tsviz.attacks.pgd import _check_bool, _check_norm, _projected_ascent, _rand
 
 __all__ = ["WPGD", "wasserstein_loss"]
 
+#: ``max(C) ** p`` must stay below ``10 ** MAX_COST_POWER_LOG10`` (float32 holds up to 3.4e38).
+MAX_COST_POWER_LOG10 = 30.0
+#: Smallest entropic regularisation ``lambda`` (the entropy term is weighted by ``1 / lambda``).
+MIN_LAM = 1e-6
+
 
 def wasserstein_loss(logits: torch.Tensor, y: torch.Tensor, cost: torch.Tensor, p: float = 1.0,
                      lam: float = 1.0) -> torch.Tensor:
@@ -82,9 +87,10 @@ class WPGD(Attack):
         :func:`~tsviz.attacks.cost_matrix.validate_cost`, :func:`~tsviz.attacks.cost_matrix.uniform_cost`,
         :func:`~tsviz.attacks.cost_matrix.latent_centroid_cost`).
     p : float
-        Element-wise power of ``C`` (``> 0``; the paper uses 1, 2.5 and 10).
+        Element-wise power of ``C`` (``> 0``; the paper uses 1, 2.5 and 10); ``max(C) ** p`` must
+        stay below ``1e30`` (:data:`MAX_COST_POWER_LOG10`) so the loss fits float32.
     lam : float
-        Entropic regularisation ``lambda > 0``; larger means a weaker entropy term.
+        Entropic regularisation ``lambda >= MIN_LAM`` (1e-6); larger means a weaker entropy term.
     norm : {"inf", "l2"}
         Threat model (the paper uses ``"inf"``).
     random_start : bool
@@ -109,6 +115,7 @@ class WPGD(Attack):
 
     name = "wpgd"
     eps_scaled = ("alpha",)
+    budgets = (("eps", "norm"), ("alpha", "norm"))
     norm = "inf"
     black_box = False
 
@@ -129,11 +136,21 @@ class WPGD(Attack):
         check_positive("eps", self.eps)
         check_positive("alpha", self.alpha)
         check_int("steps", self.steps, 1, MAX_STEPS)
-        validate_cost(self.cost_matrix)
-        check_positive("p", self.p)
-        check_positive("lam", self.lam)
+        M = validate_cost(self.cost_matrix)
+        p = check_positive("p", self.p)
+        lam = check_positive("lam", self.lam)
+        top = float(M.max())
+        if top > 1 and p * math.log10(top) > MAX_COST_POWER_LOG10:
+            raise AttackError(f"cost_matrix ** p reaches {top:.4g} ** {p:g}, beyond float32's range; scale the cost "
+                              "matrix (e.g. divide by its largest entry) or lower p")
+        if lam < MIN_LAM:
+            raise AttackError(f"lam must be at least {MIN_LAM:g} (the entropy term is weighted by 1 / lam), got {lam:g}")
         _check_norm(self.norm)
         _check_bool("random_start", self.random_start)
+
+    def cost_factors(self, n: int) -> dict[str, int]:
+        """``series x steps`` gradient evaluations."""
+        return {"series": int(n), "steps": int(self.steps)}
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
         if target is not None:

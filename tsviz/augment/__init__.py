@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from tsviz.augment.errors import AugmentError
 from tsviz.augment.gradient_augment import in_clamp_grad, in_sign_grad, out_sign_grad, rand_grad
 from tsviz.augment.odenet import (
     MAX_ODE_BATCH_SIZE,
@@ -37,7 +38,7 @@ from tsviz.augment.spec_den import spec_den
 __all__ = [
     "ODENet", "ODEFit", "fit_odenet", "derivative", "save_odenet", "load_odenet",
     "in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "spec_den",
-    "augment", "AUGMENTATIONS", "AUGMENTATION_PARAMS",
+    "augment", "AUGMENTATIONS", "AUGMENTATION_PARAMS", "AugmentError",
     "MAX_ODE_EPOCHS", "MAX_ODE_PAIRS", "MAX_ODE_BATCH_SIZE",
 ]
 
@@ -84,19 +85,19 @@ def augment(name: str, x: Any, y: Any = None, *, model: torch.nn.Module | None =
 
     Raises
     ------
-    ValueError
+    AugmentError (a ValueError)
         Unknown ``name`` or parameter, or a missing ``y``/``model``/``derivative`` (the message
         names it), or any error of the augmentation itself.
     """
     if not isinstance(name, str) or name not in AUGMENTATIONS:
-        raise ValueError(f"name must be one of {AUGMENTATIONS}, got {name!r}")
+        raise AugmentError(f"name must be one of {AUGMENTATIONS}, got {name!r}")
     unknown = sorted(set(params) - set(AUGMENTATION_PARAMS[name]))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for {name}; it accepts {list(AUGMENTATION_PARAMS[name])}")
+        raise AugmentError(f"unknown parameter(s) {unknown} for {name}; it accepts {list(AUGMENTATION_PARAMS[name])}")
     if name == "spec_den":
         return spec_den(x, generator=generator, **params)
     if derivative is None:
-        raise ValueError(f"derivative is required by {name}: a fitted ODENet or a dzdt tensor shaped like x")
+        raise AugmentError(f"derivative is required by {name}: a fitted ODENet or a dzdt tensor shaped like x")
     if name == "in_clamp_grad":
         return in_clamp_grad(x, derivative, **params)
     if name == "in_sign_grad":
@@ -104,7 +105,7 @@ def augment(name: str, x: Any, y: Any = None, *, model: torch.nn.Module | None =
     if name == "rand_grad":
         return rand_grad(x, derivative, generator=generator, **params)
     if y is None:
-        raise ValueError("y (the true labels) is required by out_sign_grad")
+        raise AugmentError("y (the true labels) is required by out_sign_grad")
     if model is None:
-        raise ValueError("model (the classifier) is required by out_sign_grad")
+        raise AugmentError("model (the classifier) is required by out_sign_grad")
     return out_sign_grad(x, y, model, derivative, **params)

@@ -6,8 +6,17 @@ Data and its Benefits on Robustness" (ICMLA 2020), sections II-A and II-B, eq. 4
 All four perturb every sample of ``x`` by an amount set by the series' time derivative
 ``dz/dt`` (eq. 3), learned by an :class:`~tsviz.augment.odenet.ODENet`. Shared conventions:
 
-* ``x``: ``(n, C, T)`` float tensor in signal units; the result is a new tensor of the same
-  shape, dtype and device, without autograd history; ``x`` is never modified.
+* ``x``: ``(n, C, T)`` real series in signal units, numpy or torch, checked by
+  :func:`tsviz.core.as_series` (complex refused, float64 cast to float32, NaN/Inf and values
+  beyond float32 refused); the result is a new float32 tensor of the same shape on ``x``'s device
+  (numpy: CPU), without autograd history; ``x`` is never modified. (Out-Sign-Grad computes in
+  the classifier's floating dtype, float32 for tsviz networks.)
+* Magnitudes in signal units (``beta``, ``eps_max``) are held to the data's scale and float32's
+  range (:func:`tsviz.core.check_budget`): ``beta = 1e300`` raises :class:`AugmentError` with the
+  limit instead of overflowing. Every error is an :class:`AugmentError` (a ``ValueError``).
+* The classifier of Out-Sign-Grad must accept ``x``'s channels and length and return finite
+  logits on it (a model with NaN weights raises instead of giving NaN series); labels must be
+  integers (float labels are refused, not truncated).
 * ``derivative``: either a fitted :class:`ODENet` (then ``dz/dt`` is computed with
   :func:`tsviz.augment.odenet.derivative` on ``x``'s device) or a precomputed ``dzdt`` tensor or
   array of the same shape as ``x`` (reuse one ``dzdt`` for several augmentations of the same
@@ -25,11 +34,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
-from tsviz.attacks.base import check_positive as check_number
-from tsviz.attacks.base import resolve_generator
+from tsviz.attacks.base import (
+    AttackError, check_label_range, check_positive, guard_model, input_gradient, model_dtype, model_logits,
+)
+from tsviz.attacks.base import resolve_generator as _resolve_generator
+from tsviz.augment.errors import AugmentError
+from tsviz.core import as_labels, as_series, check_budget, check_cost, check_model_input
 
 __all__ = ["in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "GRAD_BATCH"]
 
@@ -37,20 +49,26 @@ __all__ = ["in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "GRAD_
 GRAD_BATCH = 512
 
 
+def check_number(name: str, value: Any, *, allow_zero: bool = False, upper: float | None = None) -> float:
+    """A finite number ``> 0`` (``>= 0``), at most ``upper``; else :class:`AugmentError`."""
+    return check_positive(name, value, allow_zero=allow_zero, upper=upper, error=AugmentError)
+
+
+def check_magnitude(name: str, value: Any, x: torch.Tensor, *, allow_zero: bool = False) -> float:
+    """A magnitude in signal units (``beta``, ``eps_max``), held to the data's scale and float32's
+    range like an attack budget (:func:`tsviz.core.check_budget`; ``beta = 1e300`` would overflow)."""
+    return check_budget(name, value, x, allow_zero=allow_zero, error=AugmentError)
+
+
+def resolve_generator(generator: torch.Generator | None) -> torch.Generator:
+    """``generator``, or a fresh CPU generator seeded 0; :class:`AugmentError` for anything else."""
+    return _resolve_generator(generator, error=AugmentError)
+
+
 def check_series(x: Any, name: str = "x") -> torch.Tensor:
-    """``x`` as a floating tensor ``(n, C, T)`` with finite values (a tensor is not copied)."""
-    if not isinstance(x, torch.Tensor):
-        try:
-            x = torch.tensor(np.asarray(x, dtype=np.float32))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be a numeric array of shape (n, channels, T): {exc}") from exc
-    if x.ndim != 3:
-        raise ValueError(f"{name} must have shape (n, channels, T), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating tensor, got {x.dtype}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} contains NaN or Inf")
-    return x.detach()
+    """``x`` ``(n, C, T)`` by :func:`tsviz.core.as_series`: real (complex refused), finite, within
+    float32's range, as a float32 tensor on its own device (numpy: CPU)."""
+    return as_series(x, name=name, error=AugmentError)
 
 
 def rand_like(shape: tuple[int, ...], generator: torch.Generator, like: torch.Tensor) -> torch.Tensor:
@@ -59,26 +77,36 @@ def rand_like(shape: tuple[int, ...], generator: torch.Generator, like: torch.Te
 
 
 def resolve_derivative(derivative: Any, x: torch.Tensor) -> torch.Tensor:
-    """``dz/dt`` ``(n, C, T)`` for ``x``: from an ODENet, or a checked precomputed tensor/array."""
+    """``dz/dt`` ``(n, C, T)`` for ``x``: from an ODENet, or a checked precomputed tensor/array.
+
+    Raises :class:`AugmentError` for a missing or wrong-shaped ``derivative``, a complex or
+    non-finite ``dzdt``, or an ODENet whose ``dz/dt`` is NaN/Inf on ``x`` (e.g. NaN weights).
+    """
     from tsviz.augment.odenet import ODENet
     from tsviz.augment.odenet import derivative as odenet_derivative
 
     if derivative is None:
-        raise ValueError("derivative is required: a fitted ODENet (fit_odenet(...).odenet) or a dzdt tensor "
-                         "shaped like x")
+        raise AugmentError("derivative is required: a fitted ODENet (fit_odenet(...).odenet) or a dzdt tensor "
+                           "shaped like x")
     if isinstance(derivative, ODENet):
-        return odenet_derivative(derivative, x)
+        d = odenet_derivative(derivative, x)
+        bad = ~torch.isfinite(d.reshape(d.shape[0], -1)).all(1)
+        if bool(bad.any()):
+            raise AugmentError(f"the ODENet returns NaN/Inf dz/dt for series {int(bad.nonzero()[0])} "
+                               f"({int(bad.sum())} of {d.shape[0]} series); its weights or normalisation are "
+                               "not finite (a corrupted checkpoint?)")
+        return d
     if isinstance(derivative, torch.nn.Module):
-        raise ValueError(f"derivative must be an ODENet or a dzdt tensor, got a {type(derivative).__name__}")
-    try:
-        d = derivative if isinstance(derivative, torch.Tensor) else torch.as_tensor(np.asarray(derivative, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"derivative must be an ODENet or a numeric dzdt array shaped like x: {exc}") from exc
+        raise AugmentError(f"derivative must be an ODENet or a dzdt tensor, got a {type(derivative).__name__}")
+    d = as_series(derivative, name="derivative (dzdt)", error=AugmentError)
     if tuple(d.shape) != tuple(x.shape):
-        raise ValueError(f"derivative (dzdt) must have the shape of x {tuple(x.shape)}, got {tuple(d.shape)}")
-    if not torch.isfinite(d).all():
-        raise ValueError("derivative (dzdt) contains NaN or Inf")
+        raise AugmentError(f"derivative (dzdt) must have the shape of x {tuple(x.shape)}, got {tuple(d.shape)}")
     return d.detach().to(x.device, x.dtype)
+
+
+def _check_cost(name: str, n: int, passes: int = 1) -> None:
+    factors = {"series": n} if passes <= 1 else {"series": n, "model passes per series": passes}
+    check_cost(name, factors, error=AugmentError)
 
 
 def clamp_beta(dzdt: torch.Tensor, beta: float) -> torch.Tensor:
@@ -106,8 +134,9 @@ def in_clamp_grad(x: Any, derivative: Any, *, beta: float = 0.33) -> torch.Tenso
     Tensor, shape ``(n, C, T)``
         The augmented series; ``|x_aug - x| <= beta`` everywhere.
     """
-    beta = check_number("beta", beta)
     x = check_series(x)
+    beta = check_magnitude("beta", beta, x)
+    _check_cost("in_clamp_grad", x.shape[0])
     with torch.no_grad():
         return x + clamp_beta(resolve_derivative(derivative, x), beta)
 
@@ -141,11 +170,12 @@ def in_sign_grad(x: Any, derivative: Any, *, eps_max: float = 0.33, per: str = "
     Tensor, shape ``(n, C, T)``
         The augmented series; ``|x_aug - x| <= eps_max`` everywhere.
     """
-    eps_max = check_number("eps_max", eps_max, allow_zero=True)
-    if per not in ("series", "step"):
-        raise ValueError(f"per must be 'series' or 'step', got {per!r}")
     x = check_series(x)
+    eps_max = check_magnitude("eps_max", eps_max, x, allow_zero=True)
+    if per not in ("series", "step"):
+        raise AugmentError(f"per must be 'series' or 'step', got {per!r}")
     gen = resolve_generator(generator)
+    _check_cost("in_sign_grad", x.shape[0])
     with torch.no_grad():
         dzdt = resolve_derivative(derivative, x)
         shape = (x.shape[0], 1, 1) if per == "series" else tuple(x.shape)
@@ -186,35 +216,31 @@ def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
     """
     import torch.nn.functional as F
 
-    from tsviz.attacks.base import guard_model, input_gradient
-
-    beta = check_number("beta", beta)
     if model is None or not isinstance(model, torch.nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module classifier, got {type(model).__name__}")
-    x = check_series(x)
+        raise AugmentError(f"model must be a torch.nn.Module classifier, got {type(model).__name__}")
+    x = check_series(x).to(model_dtype(model))
+    check_model_input(model, x, error=AugmentError)
+    beta = check_magnitude("beta", beta, x)
     if y is None:
-        raise ValueError("y (the true labels) is required by out_sign_grad")
-    yt = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
-    if yt.is_floating_point() or yt.is_complex() or yt.dtype == torch.bool:
-        raise ValueError(f"y must hold integer labels, got {yt.dtype}")
-    yt = yt.to(x.device).long().reshape(-1)
-    if yt.shape[0] != x.shape[0]:
-        raise ValueError(f"y has {yt.shape[0]} labels for {x.shape[0]} series in x")
+        raise AugmentError("y (the true labels) is required by out_sign_grad")
+    yt = as_labels(y, x.shape[0], error=AugmentError, device=x.device)
+    _check_cost("out_sign_grad", x.shape[0], passes=3)  # dz/dt, the clean check, one gradient
     with torch.no_grad():
         mag = clamp_beta(resolve_derivative(derivative, x), beta).abs()
     signs = []
     with guard_model(model):
+        k = int(model_logits(model, x, error=AugmentError).shape[1])
+        check_label_range(yt, k, error=AugmentError)
         for i in range(0, x.shape[0], GRAD_BATCH):
             xb, yb = x[i:i + GRAD_BATCH], yt[i:i + GRAD_BATCH]
 
             def ce(logits: torch.Tensor, yb: torch.Tensor = yb) -> torch.Tensor:
-                if logits.ndim != 2:
-                    raise ValueError(f"model must return logits of shape (n, K), got {tuple(logits.shape)}")
-                if ((yb < 0) | (yb >= logits.shape[1])).any():
-                    raise ValueError(f"y must hold labels in [0, {logits.shape[1]})")
                 return F.cross_entropy(logits, yb, reduction="none")
 
-            grad, _ = input_gradient(model, xb, ce)
+            try:
+                grad, _ = input_gradient(model, xb, ce)
+            except AttackError as exc:  # no input gradient: say it in this family's words
+                raise AugmentError(f"out_sign_grad needs the model's input gradient: {exc}") from None
             signs.append(torch.sign(grad))
     with torch.no_grad():
         return x + torch.cat(signs).to(x.dtype) * mag
@@ -243,9 +269,10 @@ def rand_grad(x: Any, derivative: Any, *, beta: float = 0.33,
     Tensor, shape ``(n, C, T)``
         The augmented series; ``|x_aug - x| == |clamp(dz/dt)|`` everywhere.
     """
-    beta = check_number("beta", beta)
     x = check_series(x)
+    beta = check_magnitude("beta", beta, x)
     gen = resolve_generator(generator)
+    _check_cost("rand_grad", x.shape[0])
     with torch.no_grad():
         mag = clamp_beta(resolve_derivative(derivative, x), beta).abs()
         s = torch.where(rand_like(tuple(x.shape), gen, x) < 0.5, -1.0, 1.0).to(x.dtype)

@@ -25,10 +25,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsviz.augment.errors import AugmentError
+from tsviz.core import as_series, check_cost
+
 __all__ = [
     "ODENet", "ODEFit", "fit_odenet", "derivative", "save_odenet", "load_odenet",
     "MAX_ODE_EPOCHS", "MAX_ODE_PAIRS", "MAX_ODE_BATCH_SIZE", "MAX_ODE_HIDDEN", "ODE_METHODS",
-    "DEFAULT_ODE_STEPS", "ODENET_FORMAT", "default_epochs",
+    "DEFAULT_ODE_STEPS", "ODENET_FORMAT", "default_epochs", "odenet_cost", "DT_RANGE",
 ]
 
 log = logging.getLogger(__name__)
@@ -147,45 +150,53 @@ class ODEFit:
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise AugmentError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
     return int(value)
 
 
 def _check_pos(name: str, value: Any, *, allow_zero: bool = False) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok or not math.isfinite(value) or (value < 0 if allow_zero else value <= 0):
-        raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise AugmentError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return float(value)
 
 
 def _series_tensor(X: Any, name: str = "X") -> torch.Tensor:
-    """``X`` (array-like, tensor or Dataset -> its ``X_train``) as a float tensor ``(n, C, T)``."""
+    """``X`` (array-like, tensor or Dataset -> its ``X_train``) as a float32 tensor ``(n, C, T)``,
+    checked by :func:`tsviz.core.as_series` (real, finite, within float32; complex refused)."""
     if hasattr(X, "X_train") and not isinstance(X, (torch.Tensor, np.ndarray)):
         X = X.X_train
-    if isinstance(X, torch.Tensor):
-        t = X.detach()
-        if not t.is_floating_point():
-            t = t.float()
-    else:
-        try:
-            t = torch.tensor(np.asarray(X, dtype=np.float32))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be a numeric array of shape (n, channels, T): {exc}") from exc
-    if t.ndim != 3:
-        raise ValueError(f"{name} must have shape (n, channels, T), got {tuple(t.shape)}")
-    if t.shape[0] == 0 or t.shape[1] == 0:
-        raise ValueError(f"{name} holds no series (shape {tuple(t.shape)})")
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{name} contains NaN or Inf")
-    return t
+    return as_series(X, name=name, error=AugmentError)
+
+
+#: Evaluations of ``f`` per solver step of each fixed-step method.
+_EVALS_PER_STEP = {"rk4": 4, "midpoint": 2, "euler": 1}
+
+
+def odenet_cost(n_pairs: int, C: int, T: int, epochs: int, method: str) -> dict[str, int]:
+    """The factors of a fit's cost in series-equivalents: ``epochs x series x solver evaluations``,
+    a "series" being the ``C (T - 1)`` one-step pairs of one series (``ceil(n_pairs / (C (T - 1)))``
+    of them), so one evaluation of ``f`` at all of them costs about one pass over one series."""
+    per_series = max(1, C * (T - 1))
+    return {"epochs": int(epochs), "series (training pairs / (C (T - 1)))": math.ceil(n_pairs / per_series),
+            f"evaluations per step ({method})": _EVALS_PER_STEP[method]}
+
+
+#: Range of the sampling step ``dt`` (time units): times ``i * dt`` and rates ``/ dt`` stay in float32.
+DT_RANGE = (1e-12, 1e12)
 
 
 def _resolve_dt(dt: float | None, fs: float | None) -> float:
     if dt is not None and fs is not None:
-        raise ValueError("give dt or fs, not both (dt = 1/fs)")
+        raise AugmentError("give dt or fs, not both (dt = 1/fs)")
     if fs is not None:
-        return 1.0 / _check_pos("fs", fs)
-    return 1.0 if dt is None else _check_pos("dt", dt)
+        value, name = 1.0 / _check_pos("fs", fs), "fs"
+    else:
+        value, name = (1.0, "dt") if dt is None else (_check_pos("dt", dt), "dt")
+    if not DT_RANGE[0] <= value <= DT_RANGE[1]:
+        raise AugmentError(f"{name} = {fs if name == 'fs' else dt!r} gives a sampling step dt = {value:g} outside "
+                           f"[{DT_RANGE[0]:g}, {DT_RANGE[1]:g}] (times and rates would leave float32's range)")
+    return value
 
 
 def fit_odenet(
@@ -233,7 +244,8 @@ def fit_odenet(
         Training series in signal units (a :class:`~tsviz.data.Dataset` means its ``X_train``);
         ``T >= 2``. Every channel is a separate 1-D series for the one shared network.
     dt, fs : float, optional
-        Sampling step or frequency (give at most one; default ``dt = 1``: time in steps).
+        Sampling step or frequency (give at most one; default ``dt = 1``: time in steps); the
+        step ``dt`` (or ``1 / fs``) must lie in :data:`DT_RANGE` so times and rates stay in float32.
     epochs : int, optional
         Passes over the training pairs, at most :data:`MAX_ODE_EPOCHS`. ``None`` (default): as
         many as give about :data:`DEFAULT_ODE_STEPS` optimizer steps,
@@ -267,8 +279,10 @@ def fit_odenet(
 
     Raises
     ------
-    ValueError
-        A bad argument (the message names it), ``T < 2``, or NaN in ``X``.
+    AugmentError (a ValueError)
+        A bad argument (the message names it), ``T < 2``, ``X`` not real finite series within
+        float32 (complex refused), or a total cost (:func:`odenet_cost`: epochs x series x
+        solver evaluations) over :func:`tsviz.core.max_cost`.
     """
     from torchdiffeq import odeint
 
@@ -285,14 +299,14 @@ def fit_odenet(
     seed = _check_int("seed", seed, 0, 2**63 - 1)
     max_pairs = _check_int("max_pairs", max_pairs, 2, MAX_ODE_PAIRS)
     if method not in ODE_METHODS:
-        raise ValueError(f"method must be one of {ODE_METHODS}, got {method!r}")
+        raise AugmentError(f"method must be one of {ODE_METHODS}, got {method!r}")
     if progress is not None and not callable(progress):
-        raise ValueError("progress must be a callable (fraction, message) or None")
+        raise AugmentError("progress must be a callable (fraction, message) or None")
     dev = resolve_device(device)
     X = _series_tensor(X)
     n, C, T = X.shape
     if T < 2:
-        raise ValueError(f"X needs at least 2 time steps to form (z(t_i-1), z(t_i)) pairs, got T={T}")
+        raise AugmentError(f"X needs at least 2 time steps to form (z(t_i-1), z(t_i)) pairs, got T={T}")
 
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
@@ -307,6 +321,7 @@ def fit_odenet(
         n_pairs = max_pairs
     if epochs is None:
         epochs = default_epochs(n_pairs, batch_size)
+    check_cost("fitting the ODENet", odenet_cost(n_pairs, C, T, epochs, method), error=AugmentError)
     diff = z1 - z0
     step_rms = float(diff.pow(2).mean().sqrt())
     if not step_rms > 0:
@@ -384,18 +399,15 @@ def derivative(odenet: ODENet, x: torch.Tensor | np.ndarray) -> torch.Tensor:
     Returns
     -------
     Tensor, shape ``(n, C, T)``
-        ``dz/dt`` in signal units per time unit of the fit (per step by default), dtype and
-        device of ``x``, without autograd history. Evaluated in eval mode (BatchNorm running
+        ``dz/dt`` in signal units per time unit of the fit (per step by default), float32 on
+        ``x``'s device (numpy: CPU), without autograd history; ``x`` is checked by
+        :func:`tsviz.core.as_series` (complex, NaN/Inf and values beyond float32 refused). Evaluated in eval mode (BatchNorm running
         statistics), in chunks of 2**20 points; ``odenet``'s mode is restored and the network is
         never moved (a copy is used when it lives on another device).
     """
     if not isinstance(odenet, ODENet):
-        raise ValueError(f"odenet must be an ODENet, got {type(odenet).__name__}")
-    xt = x if isinstance(x, torch.Tensor) else torch.tensor(np.asarray(x, dtype=np.float32))
-    if xt.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(xt.shape)}")
-    if not xt.is_floating_point():
-        xt = xt.float()
+        raise AugmentError(f"odenet must be an ODENet, got {type(odenet).__name__}")
+    xt = as_series(x, error=AugmentError)
     net = odenet if _module_device(odenet) == xt.device else copy.deepcopy(odenet).to(xt.device)
     was_training = net.training
     net.eval()
@@ -437,9 +449,9 @@ def save_odenet(odenet: ODENet, path: str | os.PathLike, card: dict[str, Any] | 
     from tsviz.models.checkpoint import _jsonable, checkpoint_paths
 
     if not isinstance(odenet, ODENet):
-        raise ValueError(f"odenet must be an ODENet, got {type(odenet).__name__}")
+        raise AugmentError(f"odenet must be an ODENet, got {type(odenet).__name__}")
     if card is not None and not isinstance(card, dict):
-        raise ValueError(f"card must be a dict or None, got {type(card).__name__}")
+        raise AugmentError(f"card must be a dict or None, got {type(card).__name__}")
     weights, card_path = checkpoint_paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
     full = {**getattr(odenet, "card", {}), **(card or {})}
@@ -470,21 +482,21 @@ def load_odenet(path: str | os.PathLike, *, device: str | torch.device | None = 
     Raises
     ------
     tsviz.models.checkpoint.CheckpointError
-        (a ValueError) Missing files, a card that is not an ODENet card, or unfitting weights.
+        (a ValueError) Missing files, a card that is not an ODENet card, unfitting weights, or
+        weights with NaN/Inf.
     """
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load as load_bytes
 
     from tsviz.device import resolve_device
+    from tsviz.models.card_schema import MAX_CARD_BYTES, MAX_WEIGHTS_BYTES, parse_json, read_regular_file
     from tsviz.models.checkpoint import CheckpointError, checkpoint_paths
 
     weights, card_path = checkpoint_paths(path)
     if not card_path.exists():
         raise CheckpointError(f"ODENet card not found: {card_path} (a checkpoint is <name>.safetensors + <name>.json)")
-    try:
-        card = json.loads(card_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{card_path} is not valid JSON: {exc}") from exc
+    # regular files only (a FIFO never blocks), size caps, nesting depth: the classifiers' card rules
+    card = parse_json(read_regular_file(card_path, MAX_CARD_BYTES, "ODENet card"), str(card_path))
     if not isinstance(card, dict) or card.get("arch") != ODENet.arch or not isinstance(card.get("hparams"), dict):
         raise CheckpointError(f"{card_path} is not an ODENet card (needs arch 'odenet' and hparams)")
     if not weights.exists():
@@ -492,11 +504,12 @@ def load_odenet(path: str | os.PathLike, *, device: str | torch.device | None = 
     try:
         odenet = ODENet(**card["hparams"])
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{card_path}: cannot build an ODENet from hparams {card['hparams']}: {exc}") from exc
+        raise CheckpointError(f"{card_path}: cannot build an ODENet from its hparams: {exc}") from exc
+    blob = read_regular_file(weights, MAX_WEIGHTS_BYTES, "ODENet weights")
     try:
-        state = load_file(str(weights), device="cpu")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{weights} is not a readable safetensors file: {exc}") from exc
+        state = load_bytes(blob)
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{weights} is not a readable safetensors file ({type(exc).__name__})") from exc
     try:
         result = odenet.load_state_dict(state, strict=False)
     except RuntimeError as exc:
@@ -504,5 +517,8 @@ def load_odenet(path: str | os.PathLike, *, device: str | torch.device | None = 
     if result.missing_keys or result.unexpected_keys:
         raise CheckpointError(f"{weights} does not fit an ODENet with {card['hparams']}: missing "
                               f"{result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}")
+    for key, value in odenet.state_dict().items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise CheckpointError(f"{weights}: tensor {key!r} contains NaN or Inf; the ODENet would give NaN dz/dt")
     odenet.card = {**card, "path": str(weights.with_suffix(""))}
     return odenet.to(resolve_device(device)).eval()

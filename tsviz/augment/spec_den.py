@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from tsviz.augment.gradient_augment import check_number, check_series, rand_like, resolve_generator
+from tsviz.augment.gradient_augment import _check_cost, check_number, check_series, rand_like, resolve_generator
 
 __all__ = ["spec_den", "SPEC_DEN_MAX_TRIPLE_GAIN", "SPEC_DEN_MAX_TRIPLE_LOSS"]
 
@@ -78,13 +78,14 @@ def spec_den(x: Any, *, energy: float = 0.9, share: float = 0.75,
     Returns
     -------
     Tensor, shape ``(n, C, T)``
-        Real series, dtype and device of ``x`` (computed in float64).
+        Real series, float32 on ``x``'s device (numpy: CPU); computed in float64.
     """
     energy = check_number("energy", energy, upper=1.0)
     share = check_number("share", share, allow_zero=True, upper=1.0)
     x = check_series(x)
     gen = resolve_generator(generator)
     n, C, T = x.shape
+    _check_cost("spec_den", n)  # one FFT and inverse FFT per series (no model)
     B = n * C
     if B == 0 or T < 2:
         return x.clone()

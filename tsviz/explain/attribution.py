@@ -37,13 +37,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tsviz.attacks.base import guard_model
+from tsviz.attacks.base import guard_model, model_dtype, model_logits
+from tsviz.core import as_series, check_budget, check_cost, check_model_input
 from tsviz.explain.baselines import check_baseline, make_baseline
+from tsviz.explain.errors import ExplainError
 
 __all__ = [
     "ATTRIBUTION_METHODS", "MAX_ATTRIBUTION_SAMPLES", "MAX_IG_STEPS", "MAX_NT_SAMPLES", "MAX_BATCH_SIZE",
     "DEFAULT_BATCH_SIZE", "MAX_CHUNK_VALUES", "SMOOTHGRAD_NOISE_LEVEL", "attribute", "relevance_per_step",
-    "default_window", "default_batch_size",
+    "default_window", "default_batch_size", "attribution_cost", "ExplainError",
 ]
 
 #: Method names accepted by :func:`attribute`.
@@ -67,38 +69,26 @@ SMOOTHGRAD_NOISE_LEVEL = 0.15
 # --------------------------------------------------------------------------- shared checks
 def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise ExplainError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
     return int(value)
 
 
-def _check_series(x: Any, max_series: int) -> torch.Tensor:
-    """``x`` as a ``(n, C, T)`` floating, finite tensor (numpy arrays become float32 CPU tensors)."""
-    if not isinstance(x, torch.Tensor):
-        try:
-            x = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"x must be a tensor of shape (n, channels, T), got {type(x).__name__}") from exc
-    if x.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"x must be a floating tensor, got {x.dtype}")
-    if min(x.shape) == 0:
-        raise ValueError(f"x must be non-empty, got shape {tuple(x.shape)}")
-    if x.shape[0] > max_series:
-        raise ValueError(f"x: at most {max_series} series per call, got {x.shape[0]}")
-    if not torch.isfinite(x).all():
-        raise ValueError("x contains NaN or Inf")
-    return x.detach()
+def _check_series(x: Any, max_series: int, model: torch.nn.Module | None = None) -> torch.Tensor:
+    """``x`` checked by :func:`tsviz.core.as_series` (real, finite, within float32, complex refused)
+    as a float32 ``(n, C, T)`` tensor on its own device (numpy: CPU); with ``model``, also in the
+    model's floating dtype and matching its channels and length (:func:`tsviz.core.check_model_input`)."""
+    x = as_series(x, error=ExplainError, max_series=max_series)
+    if model is not None:
+        x = x.to(model_dtype(model))
+        check_model_input(model, x, error=ExplainError)
+    return x
 
 
 def _forward_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """``model(x)`` ``(n, K)`` under ``torch.no_grad`` in chunks of ``batch_size`` rows."""
-    with torch.no_grad():
-        out = [model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
-    logits = torch.cat(out) if len(out) != 1 else out[0]
-    if logits.ndim != 2 or logits.shape[0] != x.shape[0]:
-        raise ValueError(f"model must return logits of shape (n, n_classes), got {tuple(logits.shape)}")
-    return logits
+    """``model(x)`` ``(n, K)`` under ``torch.no_grad`` in chunks of ``batch_size`` rows; raises
+    :class:`ExplainError` for a model that fails on ``x``, returns no ``(n, K)`` logits, or returns
+    NaN/Inf logits on a clean series (which would give NaN relevances)."""
+    return model_logits(model, x, error=ExplainError, batch=batch_size)
 
 
 def _resolve_target(target: Any, logits: torch.Tensor) -> torch.Tensor:
@@ -107,22 +97,22 @@ def _resolve_target(target: Any, logits: torch.Tensor) -> torch.Tensor:
     if target is None:
         return logits.argmax(1)
     if isinstance(target, bool):
-        raise ValueError(f"target must be None, an int or {n} ints, got {target!r}")
+        raise ExplainError(f"target must be None, an int or {n} ints, got {target!r}")
     try:
         t = torch.as_tensor(np.asarray(target.detach().cpu() if isinstance(target, torch.Tensor) else target))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"target must be None, an int or {n} ints, got {target!r}") from exc
+        raise ExplainError(f"target must be None, an int or {n} ints, got {target!r}") from exc
     if t.dtype == torch.bool or t.is_complex():
-        raise ValueError(f"target must hold integers, got dtype {t.dtype}")
+        raise ExplainError(f"target must hold integers, got dtype {t.dtype}")
     if t.dtype.is_floating_point:
         if not torch.isfinite(t).all() or (t != t.round()).any():
-            raise ValueError("target must hold integers")
+            raise ExplainError("target must hold integers")
     t = t.long()
     t = t.expand(n).clone() if t.ndim == 0 else t.reshape(-1) if t.ndim == 1 else t
     if t.ndim != 1 or t.shape[0] != n:
-        raise ValueError(f"target must be an int or have {n} entries, got shape {tuple(t.shape)}")
+        raise ExplainError(f"target must be an int or have {n} entries, got shape {tuple(t.shape)}")
     if ((t < 0) | (t >= K)).any():
-        raise ValueError(f"target must hold classes in [0, {K}), got {sorted(set(t.tolist()))[:10]}")
+        raise ExplainError(f"target must hold classes in [0, {K}), got {sorted(set(t.tolist()))[:10]}")
     return t.to(logits.device)
 
 
@@ -134,6 +124,28 @@ def default_batch_size(C: int, T: int, rows: int = DEFAULT_BATCH_SIZE) -> int:
 def default_window(T: int) -> int:
     """Default occlusion/ablation window in time steps: ``max(3, T // 20)``, at most ``T``."""
     return min(T, max(3, T // 20))
+
+
+def attribution_cost(method: str, n: int, T: int, *, window: int | None = None, stride: int | None = None,
+                     steps: int = 50, n_samples: int = 25) -> dict[str, int]:
+    """The factors of the model evaluations of :func:`attribute` on ``n`` series of length ``T``.
+
+    Per series: saliency 1 gradient; integrated gradients ``steps``; SmoothGrad ``n_samples``;
+    occlusion one forward per window position (``ceil((T - window) / stride) + 1``) plus the clean
+    one; feature ablation one per segment (``ceil(T / window)``) plus the clean one. The one
+    forward pass that resolves the target is not counted.
+    """
+    window = default_window(T) if window is None else int(window)
+    stride = max(1, window // 2) if stride is None else int(stride)
+    if method == "integrated_gradients":
+        return {"series": int(n), "steps": int(steps)}
+    if method == "smoothgrad":
+        return {"series": int(n), "n_samples": int(n_samples)}
+    if method == "occlusion":
+        return {"series": int(n), "windows (from window and stride) + 1": math.ceil(max(T - window, 0) / stride) + 2}
+    if method == "feature_ablation":
+        return {"series": int(n), "segments (from window) + 1": math.ceil(T / window) + 1}
+    return {"series": int(n)}
 
 
 def relevance_per_step(attr: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
@@ -153,7 +165,7 @@ def relevance_per_step(attr: torch.Tensor | np.ndarray) -> torch.Tensor | np.nda
     """
     if not isinstance(attr, (torch.Tensor, np.ndarray)) or attr.ndim != 3:
         shape = tuple(attr.shape) if hasattr(attr, "shape") else type(attr).__name__
-        raise ValueError(f"attr must be an array of shape (n, channels, T), got {shape}")
+        raise ExplainError(f"attr must be an array of shape (n, channels, T), got {shape}")
     return attr.abs().sum(1) if isinstance(attr, torch.Tensor) else np.abs(attr).sum(1)
 
 
@@ -256,7 +268,8 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
         Maps ``(m, C, T)`` to logits ``(m, K)``. Left exactly as found: evaluated in eval mode with
         frozen parameters; train/eval modes and ``requires_grad`` are restored afterwards.
     x : torch.Tensor ``(n, C, T)``
-        Floating, finite series in signal units; ``1 <= n <=`` :data:`MAX_ATTRIBUTION_SAMPLES`.
+        Real, finite series in signal units (numpy or torch; float64 is cast to float32, complex
+        refused), with the model's channels and length; ``1 <= n <=`` :data:`MAX_ATTRIBUTION_SAMPLES`.
     method : str
         One of :data:`ATTRIBUTION_METHODS`:
 
@@ -293,7 +306,8 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
     n_samples : int, optional
         SmoothGrad noisy copies per series, in ``[1,`` :data:`MAX_NT_SAMPLES` ``]``; default 25.
     stdev : float, optional
-        SmoothGrad noise standard deviation in signal units (same for every series), ``>= 0``;
+        SmoothGrad noise standard deviation in signal units (same for every series), ``>= 0`` and
+        at most :func:`tsviz.core.budget_limit` of ``x`` (100 x the data's scale);
         default ``0.15 * std(x_i)`` per series ``i`` (std over channels and time), i.e. 15 % of
         each series' own spread (Smilkov et al. recommend 10-20 % of the input range).
     steps : int, optional
@@ -318,14 +332,17 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
 
     Raises
     ------
-    ValueError
-        Naming the parameter: unknown ``method`` (lists the choices), bad ``x`` shape/dtype/values,
-        ``target`` outside ``[0, K)``, ``window``/``stride``/``steps``/``n_samples``/``batch_size``
-        outside their ranges, negative ``stdev``, unknown ``baseline``.
+    ExplainError (a ValueError)
+        Naming the parameter: unknown ``method`` (lists the choices), bad ``x`` (shape, complex,
+        NaN/Inf, beyond float32, channels or length other than the model's), ``target`` outside
+        ``[0, K)``, ``window``/``stride``/``steps``/``n_samples``/``batch_size`` outside their
+        ranges, ``stdev`` negative or beyond the data's scale (:func:`tsviz.core.check_budget`),
+        unknown ``baseline``; a model returning NaN/Inf logits on ``x``; a total cost
+        (:func:`attribution_cost`) over :func:`tsviz.core.max_cost`.
     """
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(ATTRIBUTION_METHODS)}, got {method!r}")
-    x = _check_series(x, MAX_ATTRIBUTION_SAMPLES)
+        raise ExplainError(f"method must be one of {', '.join(ATTRIBUTION_METHODS)}, got {method!r}")
+    x = _check_series(x, MAX_ATTRIBUTION_SAMPLES, model)
     n, C, T = x.shape
     check_baseline(baseline)
     batch_size = default_batch_size(C, T) if batch_size is None else _check_int(
@@ -334,13 +351,13 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
     stride = max(1, window // 2) if stride is None else _check_int("stride", stride, 1, window)
     steps = 50 if steps is None else _check_int("steps", steps, 1, MAX_IG_STEPS)
     n_samples = 25 if n_samples is None else _check_int("n_samples", n_samples, 1, MAX_NT_SAMPLES)
-    if stdev is not None:
-        ok = isinstance(stdev, (int, float, np.integer, np.floating)) and not isinstance(stdev, bool)
-        if not ok or not math.isfinite(stdev) or stdev < 0:
-            raise ValueError(f"stdev must be a finite number >= 0 (signal units), got {stdev!r}")
+    if stdev is not None:  # signal units: held to the data's scale like an attack budget
+        stdev = check_budget("stdev", stdev, x, allow_zero=True, error=ExplainError)
     seed = _check_int("seed", seed, 0, 2**63 - 1)
     if progress is not None and not callable(progress):
-        raise ValueError("progress must be a callable (fraction, message) or None")
+        raise ExplainError("progress must be a callable (fraction, message) or None")
+    check_cost(f"attribution ({method})", attribution_cost(method, n, T, window=window, stride=stride, steps=steps,
+                                                            n_samples=n_samples), error=ExplainError)
 
     out = torch.empty((n, C, T), dtype=torch.float32, device=x.device)
     with guard_model(model):
@@ -352,4 +369,8 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
             out[sl] = a.detach().to(torch.float32)
             if progress is not None:
                 progress(sl.stop / n, f"{method}: {sl.stop}/{n} series")
+    bad = ~torch.isfinite(out.reshape(n, -1)).all(1)
+    if bool(bad.any()):
+        raise ExplainError(f"{method} gave NaN/Inf relevances for series {int(bad.nonzero()[0])}: the model's "
+                           "output or gradient is not finite near that series")
     return out

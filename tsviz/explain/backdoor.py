@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsviz.core import as_labels, as_series
+from tsviz.explain.errors import ExplainError
 from tsviz.explain.neuromask import MaskResult, neuromask
 from tsviz.training.backdoor import Trigger, apply_trigger
 
@@ -27,12 +29,13 @@ __all__ = ["BackdoorDemo", "backdoor_demo", "mask_mass_in_window", "trigger_from
 def trigger_from_card(model: torch.nn.Module) -> Trigger:
     """The :class:`Trigger` stated on a backdoored checkpoint's card (``card["trigger"]``).
 
-    Raises ``ValueError`` when the model has no trigger on its card (not a backdoored model).
+    Raises :class:`~tsviz.explain.ExplainError` (a ``ValueError``) when the model has no trigger on
+    its card (not a backdoored model).
     """
     card = getattr(model, "card", None) or {}
     t = card.get("trigger")
     if not isinstance(t, dict):
-        raise ValueError("this model's card states no backdoor trigger; pick a model trained with the "
+        raise ExplainError("this model's card states no backdoor trigger; pick a model trained with the "
                          "'backdoor' recipe (e.g. the zoo's synthetic-ecg kachuee backdoor) or pass trigger=")
     fields = ("start", "length", "amplitude", "target", "half_period")
     return Trigger(**{k: t[k] for k in fields if k in t})
@@ -54,12 +57,12 @@ def mask_mass_in_window(mask: np.ndarray, window: tuple[int, int]) -> np.ndarray
     if m.ndim == 3:
         m = m.sum(axis=1)
     if m.ndim != 2:
-        raise ValueError(f"mask must have shape (n, T) or (n, C, T), got {m.shape}")
+        raise ExplainError(f"mask must have shape (n, T) or (n, C, T), got {m.shape}")
     a, b = window
     if not 0 <= a < b <= m.shape[1]:
-        raise ValueError(f"window {window} must satisfy 0 <= start < stop <= T={m.shape[1]}")
+        raise ExplainError(f"window {window} must satisfy 0 <= start < stop <= T={m.shape[1]}")
     if (m < 0).any():
-        raise ValueError("mask must be non-negative")
+        raise ExplainError("mask must be non-negative")
     total = m.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, m[:, a:b].sum(axis=1) / total, np.nan)
@@ -133,21 +136,17 @@ def backdoor_demo(model: torch.nn.Module, x, y=None, *, trigger: Trigger | None 
         are optimised in one batch of ``2n`` series.
     """
     if "target" in neuromask_kw:
-        raise ValueError("backdoor_demo explains the model's own predictions; target cannot be set")
+        raise ExplainError("backdoor_demo explains the model's own predictions; target cannot be set")
     trig = trigger_from_card(model) if trigger is None else trigger
     if not isinstance(trig, Trigger):
-        raise ValueError(f"trigger must be a Trigger, got {type(trig).__name__}")
-    xn = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float32)
-    if xn.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {xn.shape}")
-    yn = None if y is None else np.asarray(y).astype(np.int64)
-    if yn is not None and yn.shape != (xn.shape[0],):
-        raise ValueError(f"y must have shape ({xn.shape[0]},), got {yn.shape}")
+        raise ExplainError(f"trigger must be a Trigger, got {type(trig).__name__}")
+    xn = as_series(x, error=ExplainError).cpu().numpy()
+    yn = None if y is None else as_labels(y, xn.shape[0], error=ExplainError).numpy()
     trig.validate(xn.shape[2])
     if yn is not None and skip_target_class:
         keep = yn != trig.target
         if not keep.any():
-            raise ValueError(f"every series is of the target class {trig.target}; nothing for the trigger to flip")
+            raise ExplainError(f"every series is of the target class {trig.target}; nothing for the trigger to flip")
         xn, yn = xn[keep], yn[keep]
     xt = apply_trigger(xn, trig)
     n = xn.shape[0]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from tsviz.explain.errors import ExplainError
+
 __all__ = ["BASELINES", "MAX_BLUR_WIDTH", "make_baseline", "check_baseline"]
 
 #: Names accepted by :func:`make_baseline`.
@@ -24,9 +26,9 @@ MAX_BLUR_WIDTH = 1001
 
 
 def check_baseline(baseline: str) -> str:
-    """``baseline`` if it names one of :data:`BASELINES`, else ``ValueError`` naming the choices."""
+    """``baseline`` if it names one of :data:`BASELINES`, else :class:`ExplainError` naming the choices."""
     if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
+        raise ExplainError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
     return baseline
 
 
@@ -47,7 +49,7 @@ def make_baseline(x: torch.Tensor, baseline: str = "zero", *, blur_width: int | 
     """
     check_baseline(baseline)
     if x.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
+        raise ExplainError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
     x = x.detach()
     if baseline == "zero":
         return torch.zeros_like(x)
@@ -57,7 +59,7 @@ def make_baseline(x: torch.Tensor, baseline: str = "zero", *, blur_width: int | 
     if blur_width is None:
         blur_width = max(3, T // 10)
     if isinstance(blur_width, bool) or not isinstance(blur_width, int) or not 1 <= blur_width <= MAX_BLUR_WIDTH:
-        raise ValueError(f"blur_width must be an integer in [1, {MAX_BLUR_WIDTH}], got {blur_width!r}")
+        raise ExplainError(f"blur_width must be an integer in [1, {MAX_BLUR_WIDTH}], got {blur_width!r}")
     w = min(blur_width, T)
     left = (w - 1) // 2
     padded = F.pad(x.reshape(-1, 1, T), (left, w - 1 - left), mode="replicate")

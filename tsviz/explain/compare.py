@@ -16,7 +16,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.explain.attribution import ATTRIBUTION_METHODS, attribute, relevance_per_step
+from tsviz.core import check_cost
+from tsviz.explain.attribution import (
+    ATTRIBUTION_METHODS, _check_series, _forward_logits, attribute, attribution_cost, relevance_per_step,
+)
+from tsviz.explain.errors import ExplainError
 from tsviz.explain.faithfulness import FaithfulnessResult, compare_faithfulness
 from tsviz.explain.neuromask import MaskResult, neuromask
 
@@ -95,24 +99,46 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
     """
     methods = list(dict.fromkeys(methods))
     if not methods:
-        raise ValueError("choose at least one method")
+        raise ExplainError("choose at least one method")
     bad = [m for m in methods if m not in METHODS]
     if bad:
-        raise ValueError(f"unknown method(s) {', '.join(map(repr, bad))}; choose from {', '.join(METHODS)}")
+        raise ExplainError(f"unknown method(s) {', '.join(map(repr, bad))}; choose from {', '.join(METHODS)}")
     attribution_kw = dict(attribution_kw or {})
     unknown = set(attribution_kw) - set(ATTRIBUTION_METHODS)
     if unknown:
-        raise ValueError(f"attribution_kw has settings for unknown method(s) {sorted(unknown)}")
-    xt = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if xt.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(xt.shape)}")
+        raise ExplainError(f"attribution_kw has settings for unknown method(s) {sorted(unknown)}")
+    from tsviz.explain.faithfulness import MAX_FAITHFULNESS_SAMPLES, MAX_FAITHFULNESS_STEPS
+    from tsviz.explain.neuromask import MAX_NEUROMASK_SAMPLES, NEUROMASK_DEFAULTS
+
+    xt = _check_series(x, min(MAX_NEUROMASK_SAMPLES, MAX_FAITHFULNESS_SAMPLES), model)
     dev = next((p.device for p in model.parameters()), torch.device("cpu"))
-    xt = xt.detach().to(dev, torch.float32)
+    xt = xt.to(dev, torch.float32)
+    n, _, T = xt.shape
+    # the whole comparison under one cap: every method's evaluations plus the faithfulness curves
+    per_series, parts = 0, []
+    for method in methods:
+        if method == "neuromask":
+            steps = dict(neuromask_kw or {}).get("steps", NEUROMASK_DEFAULTS["steps"])
+            cost = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
+        else:
+            kw = {k: v for k, v in dict(attribution_kw.get(method, {})).items()
+                  if k in ("window", "stride", "steps", "n_samples") and isinstance(v, (int, np.integer))}
+            factors = attribution_cost(method, 1, T, **kw)
+            cost = int(np.prod([int(v) for v in factors.values()]))
+        per_series += cost
+        parts.append(f"{method} {cost:,}")
+    if isinstance(faithfulness_steps, (int, np.integer)) and not isinstance(faithfulness_steps, bool) \
+            and 1 <= faithfulness_steps <= MAX_FAITHFULNESS_STEPS:
+        curves = 2 * (int(faithfulness_steps) + 1) * len(methods)
+        per_series += curves
+        parts.append(f"curves {curves:,}")
+    check_cost(f"explaining with {', '.join(methods)} (per series: {'; '.join(parts)})",
+               {"series": n, "evaluations per series (all methods and curves)": per_series}, error=ExplainError)
 
     from tsviz.attacks.base import guard_model
 
-    with guard_model(model), torch.no_grad():
-        target = model(xt).argmax(dim=1)
+    with guard_model(model):
+        target = _forward_logits(model, xt, 1024).argmax(dim=1)
     n_work = len(methods) + 1
     relevance, attributions, seconds = {}, {}, {}
     mask_result = None

@@ -32,7 +32,9 @@ import torch
 
 from tsviz.attacks.base import guard_model
 from tsviz.explain.attribution import _check_int, _check_series, _forward_logits, _resolve_target, default_batch_size
+from tsviz.core import check_cost
 from tsviz.explain.baselines import check_baseline, make_baseline
+from tsviz.explain.errors import ExplainError
 
 __all__ = [
     "FaithfulnessResult", "deletion_insertion", "compare_faithfulness", "MAX_FAITHFULNESS_STEPS",
@@ -92,17 +94,19 @@ def _relevance_rows(relevance: Any, n: int, T: int) -> np.ndarray:
     """``relevance`` as a float64 ``(n, T)`` array; ``(n, C, T)`` is reduced by ``sum_c |.|``."""
     if isinstance(relevance, torch.Tensor):
         relevance = relevance.detach().cpu().numpy()
+    if np.iscomplexobj(relevance):
+        raise ExplainError("relevance is complex; give real relevance values")
     try:
         r = np.asarray(relevance, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"relevance must be a numeric array of shape (n, T) or (n, C, T), "
+        raise ExplainError(f"relevance must be a numeric array of shape (n, T) or (n, C, T), "
                          f"got {type(relevance).__name__}") from exc
     if r.ndim == 3:
         r = np.abs(r).sum(1)  # == relevance_per_step
     if r.ndim != 2 or r.shape != (n, T):
-        raise ValueError(f"relevance must have shape ({n}, {T}) or ({n}, C, {T}) to match x, got {np.shape(relevance)}")
+        raise ExplainError(f"relevance must have shape ({n}, {T}) or ({n}, C, {T}) to match x, got {np.shape(relevance)}")
     if not np.isfinite(r).all():
-        raise ValueError("relevance contains NaN or Inf")
+        raise ExplainError("relevance contains NaN or Inf")
     return r
 
 
@@ -148,7 +152,8 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, relevance: Any, 
         Maps ``(m, C, T)`` to logits ``(m, K)``; evaluated under ``torch.no_grad`` in eval mode
         and left exactly as found (modes and ``requires_grad`` restored).
     x : torch.Tensor ``(n, C, T)``
-        Floating, finite series in signal units; ``n <=`` :data:`MAX_FAITHFULNESS_SAMPLES`.
+        Real, finite series in signal units (numpy or torch; float64 is cast to float32, complex
+        refused), with the model's channels and length; ``n <=`` :data:`MAX_FAITHFULNESS_SAMPLES`.
     relevance : array or tensor ``(n, T)`` or ``(n, C, T)``
         Relevance of each step, higher = more important. ``(n, T)`` is ranked as given (signed
         values rank by value: pass ``abs`` yourself to rank by magnitude); ``(n, C, T)`` is
@@ -178,20 +183,24 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, relevance: Any, 
 
     Raises
     ------
-    ValueError
-        Naming the parameter: bad ``x``, ``relevance`` rows/steps not matching ``x`` or not finite,
-        ``steps``/``batch_size`` outside their ranges, ``target`` outside ``[0, K)``, unknown
-        ``baseline``.
+    ExplainError (a ValueError)
+        Naming the parameter: bad ``x`` (shape, complex, NaN/Inf, beyond float32, channels or
+        length other than the model's), ``relevance`` rows/steps not matching ``x``, complex or not
+        finite, ``steps``/``batch_size`` outside their ranges, ``target`` outside ``[0, K)``,
+        unknown ``baseline``; a model returning NaN/Inf logits on ``x``; a total cost
+        ``series x 2 curves x (steps + 1)`` over :func:`tsviz.core.max_cost`.
     """
-    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES)
+    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES, model)
     n, C, T = x.shape
     rel = _relevance_rows(relevance, n, T)
     check_baseline(baseline)
     steps = _check_int("steps", steps, 1, MAX_FAITHFULNESS_STEPS)
+    check_cost("deletion/insertion curves", {"series": n, "curves": 2, "points per curve (steps + 1)": steps + 1},
+               error=ExplainError)
     batch_size = default_batch_size(C, T, FAITHFULNESS_BATCH_SIZE) if batch_size is None else _check_int(
         "batch_size", batch_size, 1, MAX_FAITHFULNESS_BATCH_SIZE)
     if progress is not None and not callable(progress):
-        raise ValueError("progress must be a callable (fraction, message) or None")
+        raise ExplainError("progress must be a callable (fraction, message) or None")
 
     fractions = np.arange(steps + 1, dtype=np.float64) / steps
     k = (2 * np.arange(steps + 1, dtype=np.int64) * T + steps) // (2 * steps)  # floor(s T / S + 1/2)
@@ -245,10 +254,12 @@ def compare_faithfulness(model: torch.nn.Module, x: torch.Tensor, relevances: Ma
     import pandas as pd
 
     if not isinstance(relevances, Mapping) or not relevances:
-        raise ValueError("relevances must be a non-empty mapping of method name -> relevance array")
-    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES)
+        raise ExplainError("relevances must be a non-empty mapping of method name -> relevance array")
+    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES, model)
     check_baseline(baseline)
     _check_int("steps", steps, 1, MAX_FAITHFULNESS_STEPS)
+    check_cost("deletion/insertion curves", {"series": x.shape[0], "relevances": len(relevances), "curves": 2,
+                                             "points per curve (steps + 1)": steps + 1}, error=ExplainError)
     if target is None:
         with guard_model(model):
             rows = default_batch_size(x.shape[1], x.shape[2], FAITHFULNESS_BATCH_SIZE) if batch_size is None \
@@ -259,8 +270,8 @@ def compare_faithfulness(model: torch.nn.Module, x: torch.Tensor, relevances: Ma
         try:
             results[str(name)] = deletion_insertion(model, x, rel, target=target, baseline=baseline, steps=steps,
                                                     blur_width=blur_width, batch_size=batch_size)
-        except ValueError as exc:
-            raise ValueError(f"relevances[{name!r}]: {exc}") from exc
+        except ExplainError as exc:
+            raise ExplainError(f"relevances[{name!r}]: {exc}") from None
         if progress is not None:
             progress((j + 1) / len(relevances), f"faithfulness: {name}")
     table = pd.DataFrame([{"method": name, "deletion_auc_mean": s["deletion_auc_mean"],

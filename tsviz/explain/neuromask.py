@@ -45,7 +45,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tsviz.core import as_series, check_cost, check_model_input
 from tsviz.explain.baselines import BASELINES, check_baseline, make_baseline
+from tsviz.explain.errors import ExplainError
 
 __all__ = ["neuromask", "MaskResult", "MAX_NEUROMASK_STEPS", "MAX_NEUROMASK_SAMPLES",
            "MAX_HISTORY_SNAPSHOTS", "NEUROMASK_DEFAULTS"]
@@ -127,13 +129,13 @@ class MaskResult:
 def _number(name: str, v: Any, lo: float, hi: float, *, lo_open: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) \
             or v < lo or v > hi or (lo_open and v == lo):
-        raise ValueError(f"{name} must be a number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
+        raise ExplainError(f"{name} must be a number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
     return float(v)
 
 
 def _integer(name: str, v: Any, lo: int, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
+        raise ExplainError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
     return int(v)
 
 
@@ -143,14 +145,14 @@ def _targets(target, clean_logits: torch.Tensor) -> torch.Tensor:
         return clean_logits.argmax(dim=1)
     t = torch.as_tensor(np.asarray(target), device=clean_logits.device)
     if t.is_floating_point() or t.dtype == torch.bool:
-        raise ValueError(f"target must be an int or a sequence of ints, got {target!r}")
+        raise ExplainError(f"target must be an int or a sequence of ints, got {target!r}")
     t = t.to(torch.int64)
     if t.ndim == 0:
         t = t.expand(n)
     if t.shape != (n,):
-        raise ValueError(f"target must be one int or one per series ({n}), got shape {tuple(t.shape)}")
+        raise ExplainError(f"target must be one int or one per series ({n}), got shape {tuple(t.shape)}")
     if (t < 0).any() or (t >= K).any():
-        raise ValueError(f"target must be a class in [0, {K}), got {t.unique().tolist()}")
+        raise ExplainError(f"target must be a class in [0, {K}), got {t.unique().tolist()}")
     return t
 
 
@@ -204,11 +206,19 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
     Returns
     -------
     MaskResult
+
+    Raises
+    ------
+    ExplainError (a ValueError)
+        Naming the parameter: bad hyperparameters; ``x`` not ``(n, C, T)`` real finite series
+        within float32 (complex refused, float64 cast), more than ``MAX_NEUROMASK_SAMPLES`` series,
+        or channels/length other than the model's; a model returning NaN/Inf logits on ``x``; a
+        total cost ``series x steps`` over :func:`tsviz.core.max_cost`.
     """
-    from tsviz.attacks.base import guard_model
+    from tsviz.attacks.base import guard_model, model_logits
 
     if not isinstance(model, torch.nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise ExplainError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     steps = _integer("steps", steps, 1, MAX_NEUROMASK_STEPS)
     lr = _number("lr", lr, 0.0, 100.0, lo_open=True)
     lambda_p = _number("lambda_p", lambda_p, 0.0, 1e6)
@@ -219,31 +229,24 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
     beta = _number("beta", beta, 0.0, 0.9999)
     check_baseline(baseline)
     if not isinstance(per_channel, bool):
-        raise ValueError(f"per_channel must be True or False, got {per_channel!r}")
+        raise ExplainError(f"per_channel must be True or False, got {per_channel!r}")
     if history_every is not None:
         history_every = _integer("history_every", history_every, 1, MAX_NEUROMASK_STEPS)
 
     dev = next((p.device for p in model.parameters()), torch.device("cpu"))
-    if not isinstance(x, torch.Tensor):
-        x = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if x.ndim != 3:
-        raise ValueError(f"x must have shape (n, channels, T), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"x must be floating point, got {x.dtype}")
+    x = as_series(x, error=ExplainError, max_series=MAX_NEUROMASK_SAMPLES)
     n, C, T = x.shape
-    if not 1 <= n <= MAX_NEUROMASK_SAMPLES:
-        raise ValueError(f"x must hold between 1 and {MAX_NEUROMASK_SAMPLES} series, got {n}")
     if T < 3:
-        raise ValueError(f"series must have at least 3 time steps (the Laplacian), got T={T}")
+        raise ExplainError(f"series must have at least 3 time steps (the Laplacian), got T={T}")
+    check_model_input(model, x, error=ExplainError)
+    check_cost("NeuroMask", {"series": n, "steps": steps}, error=ExplainError)
     x = x.detach().to(dev, torch.float32)
-    if not torch.isfinite(x).all():
-        raise ValueError("x contains NaN or Inf")
     if generator is None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            raise ExplainError(f"seed must be a non-negative integer, got {seed!r}")
         generator = torch.Generator(device="cpu").manual_seed(int(seed))
     elif not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        raise ExplainError(f"generator must be a torch.Generator, got {type(generator).__name__}")
 
     base = make_baseline(x, baseline, blur_width=blur_width)
     shape = (n, C, T) if per_channel else (n, 1, T)
@@ -263,8 +266,7 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
         return m, logp, pred, sparse, smooth
 
     with guard_model(model):
-        with torch.no_grad():
-            clean = torch.softmax(model(x).float(), dim=1)
+        clean = torch.softmax(model_logits(model, x, error=ExplainError).float(), dim=1)
         tgt = _targets(target, clean)
         for step in range(steps + 1):
             m, logp, pred, sparse, smooth = terms(W)
@@ -284,6 +286,10 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
 
     mask = torch.sigmoid(W.detach())
     mask = mask[:, 0] if not per_channel else mask
+    bad = ~torch.isfinite(mask.reshape(n, -1)).all(1)
+    if bool(bad.any()):
+        raise ExplainError(f"NeuroMask diverged (NaN mask) for series {int(bad.nonzero()[0])}: the model's output "
+                           "or gradient is not finite near that series; lower lr")
     return MaskResult(
         mask=mask.cpu().numpy().astype(np.float32),
         target=tgt.cpu().numpy().astype(np.int64),

@@ -27,8 +27,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tsviz.attacks import PGD, WPGD, uniform_cost
+from tsviz.attacks import PGD, WPGD, AttackError, uniform_cost
 from tsviz.attacks.base import guard_model
+from tsviz.training.errors import TrainingError
 from tsviz.training.nsr_losses import check_real
 from tsviz.training.recipes import register_recipe
 
@@ -37,6 +38,14 @@ __all__ = ["PGDAdversarialTraining", "WassersteinAdversarialTraining"]
 
 def _alpha(alpha: Any, eps: float) -> float:
     return eps / 4.0 if alpha is None else check_real("alpha", alpha, low=0.0, low_open=True)
+
+
+def _check_attack(recipe: str, make, x: torch.Tensor) -> None:
+    try:
+        attack = make()
+        attack.check_budgets(x)
+    except AttackError as exc:
+        raise TrainingError(f"recipe {recipe}: {exc}") from None
 
 
 def _n_classes(model: torch.nn.Module, x: torch.Tensor) -> int:
@@ -84,6 +93,18 @@ class PGDAdversarialTraining:
         a = PGD(eps, _alpha(self.alpha, eps), self.steps, norm=self.norm, random_start=self.random_start)
         a.validate()
         return a
+
+    def check(self, x: torch.Tensor, n_classes: int) -> None:
+        """Before training: the inner attack's hyperparameters and budgets (``eps``, ``alpha``)
+        against the training series ``x`` ``(n, C, T)`` (:meth:`tsviz.attacks.Attack.check_budgets`);
+        :class:`TrainingError` naming the recipe instead of a failure at the first batch."""
+        _check_attack(self.name, lambda: self.attack(), x)
+
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the attack's clean check and ``steps`` gradient
+        steps, then the clean and the adversarial cross-entropy."""
+        steps = self.steps if isinstance(self.steps, int) and not isinstance(self.steps, bool) else 1
+        return int(steps) + 3
 
     def loss(self, model, x, y, *, generator=None):
         x_adv = self.attack()(model, x.detach(), y, generator=generator)
@@ -148,6 +169,17 @@ class WassersteinAdversarialTraining:
                  random_start=self.random_start)
         a.validate()
         return a
+
+    def check(self, x: torch.Tensor, n_classes: int) -> None:
+        """Before training: the inner attack's hyperparameters and budgets against the training
+        series ``x`` (as :meth:`PGDAdversarialTraining.check`)."""
+        _check_attack(self.name, lambda: self.attack(n_classes), x)
+
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the attack's clean check and ``steps`` gradient
+        steps, then the adversarial cross-entropy."""
+        steps = self.steps if isinstance(self.steps, int) and not isinstance(self.steps, bool) else 1
+        return int(steps) + 2
 
     def loss(self, model, x, y, *, generator=None):
         attack = self.attack(_n_classes(model, x))

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from tsviz.attacks.base import guard_model
 from tsviz.training.nsr_losses import check_real
+from tsviz.training.errors import TrainingError
 from tsviz.training.recipes import register_recipe
 
 __all__ = ["AugmentedTraining", "AUGMENTATION_NAMES", "feat_sim_loss", "draw_negatives"]
@@ -142,13 +143,13 @@ class AugmentedTraining:
     def _check(self) -> tuple[float, float]:
         a = self.augmentation
         if not callable(a) and a not in AUGMENTATION_NAMES:
-            raise ValueError(f"augmentation must be one of {', '.join(AUGMENTATION_NAMES)} or a callable "
+            raise TrainingError(f"augmentation must be one of {', '.join(AUGMENTATION_NAMES)} or a callable "
                              f"(x, y, model, generator) -> x_aug, got {a!r}")
         o = self.odenet
         if o is not None and not isinstance(o, (str, os.PathLike, torch.nn.Module, torch.Tensor)):
-            raise ValueError(f"odenet must be an ODENet, a checkpoint path or None, got {type(o).__name__}")
+            raise TrainingError(f"odenet must be an ODENet, a checkpoint path or None, got {type(o).__name__}")
         if callable(a) and self.aug_params:
-            raise ValueError(f"aug_params {sorted(self.aug_params)} apply to named augmentations only, "
+            raise TrainingError(f"aug_params {sorted(self.aug_params)} apply to named augmentations only, "
                              f"not to a callable augmentation")
         return check_real("feat_sim", self.feat_sim, low=0.0), check_real("margin", self.margin, low=0.0)
 
@@ -178,17 +179,40 @@ class AugmentedTraining:
                                               generator=generator, **self.aug_params)
         x_aug = torch.as_tensor(x_aug)
         if x_aug.shape != x.shape:
-            raise ValueError(f"augmentation returned shape {tuple(x_aug.shape)}, expected {tuple(x.shape)}")
+            raise TrainingError(f"augmentation returned shape {tuple(x_aug.shape)}, expected {tuple(x.shape)}")
         return x_aug.detach().to(device=x.device, dtype=x.dtype)
 
+    def check(self, x: torch.Tensor, n_classes: int) -> None:
+        """Before training: the recipe's settings, and the named augmentation's magnitudes in signal
+        units (``beta``, ``eps_max``) against the training series ``x`` (``beta = 1e300`` raises
+        :class:`TrainingError` naming the recipe instead of failing at the first batch)."""
+        from tsviz.augment import AUGMENTATION_PARAMS
+        from tsviz.core import check_budget
+
+        self._check()
+        if isinstance(self.augmentation, str):
+            unknown = sorted(set(self.aug_params) - set(AUGMENTATION_PARAMS[self.augmentation]))
+            if unknown:
+                raise TrainingError(f"recipe augmented: unknown parameter(s) {unknown} for {self.augmentation}; "
+                                    f"it accepts {list(AUGMENTATION_PARAMS[self.augmentation])}")
+            for name in ("beta", "eps_max"):
+                if name in self.aug_params:
+                    check_budget(name, self.aug_params[name], x, allow_zero=name == "eps_max", error=TrainingError)
+
     # ------------------------------------------------------------------ recipe
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the clean and augmented cross-entropy plus the
+        augmentation (the ODENet's dz/dt, counted as one; Out-Sign-Grad adds its clean check and one
+        input gradient; a callable is counted as one)."""
+        return 2 + (3 if self.augmentation == "out_sign_grad" else 1)
+
     def loss(self, model, x, y, *, generator=None):
         feat_sim, margin = self._check()
         x_aug = self.augment(model, x, y, generator=generator)
         if feat_sim == 0.0:
             return 0.5 * F.cross_entropy(model(x), y) + 0.5 * F.cross_entropy(model(x_aug), y)
         if not (callable(getattr(model, "features", None)) and callable(getattr(model, "head", None))):
-            raise ValueError("feat_sim > 0 needs a model with features(x) and head(features), "
+            raise TrainingError("feat_sim > 0 needs a model with features(x) and head(features), "
                              "e.g. a tsviz TimeSeriesClassifier")
         f_clean, f_aug = model.features(x), model.features(x_aug)
         ce = 0.5 * F.cross_entropy(model.head(f_clean), y) + 0.5 * F.cross_entropy(model.head(f_aug), y)

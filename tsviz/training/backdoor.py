@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from tsviz.training.recipes import register_recipe
+from tsviz.training.errors import TrainingError
 
 __all__ = ["Trigger", "BackdoorPoisoning", "apply_trigger", "trigger_success_rate"]
 
@@ -31,7 +32,7 @@ __all__ = ["Trigger", "BackdoorPoisoning", "apply_trigger", "trigger_success_rat
 def _int(name: str, v: Any, lo: int, hi: int | None = None) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
         rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{name} must be an integer {rng}, got {v!r}")
+        raise TrainingError(f"{name} must be an integer {rng}, got {v!r}")
     return int(v)
 
 
@@ -67,12 +68,12 @@ class Trigger:
         _int("half_period", self.half_period, 1)
         a = self.amplitude
         if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or a <= 0:
-            raise ValueError(f"amplitude must be a finite number > 0, got {a!r}")
+            raise TrainingError(f"amplitude must be a finite number > 0, got {a!r}")
         if T is not None and self.start + self.length > T:
-            raise ValueError(f"trigger window [{self.start}, {self.start + self.length}) does not fit in "
+            raise TrainingError(f"trigger window [{self.start}, {self.start + self.length}) does not fit in "
                              f"series of length T={T}")
         if n_classes is not None and self.target >= n_classes:
-            raise ValueError(f"target must be a class in [0, {n_classes}), got {self.target}")
+            raise TrainingError(f"target must be a class in [0, {n_classes}), got {self.target}")
         return self
 
     @property
@@ -141,7 +142,7 @@ class BackdoorPoisoning:
         self.trigger.validate(T, K)
         r = self.rate
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 < r < 1:
-            raise ValueError(f"rate must be in (0, 1), got {r!r}")
+            raise TrainingError(f"rate must be in (0, 1), got {r!r}")
 
     def loss(self, model, x, y, *, generator=None):
         self._check(x.shape[-1])

@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsviz.core import as_labels, as_series, check_cost
 from tsviz.data.dataset import Dataset, stratified_split
-from tsviz.models.inference import as_tensor, model_device, predict_logits
+from tsviz.models.inference import model_device, predict_logits
 from tsviz.training.recipes import Recipe, get_recipe
+from tsviz.training.errors import TrainingError
 
 __all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE"]
 
@@ -67,10 +69,11 @@ def _scoped_rng(seed: int, device: torch.device):
 
 
 def _check(name: str, value: Any, lo: float, hi: float, *, integer: bool) -> None:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) if integer else isinstance(value, (int, float))
+    ok = (isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.integer, np.floating))) \
+        and not isinstance(value, (bool, np.bool_))
     if not ok or not lo <= value <= hi:
         kind = "an integer" if integer else "a number"
-        raise ValueError(f"{name} must be {kind} in [{lo:g}, {hi:g}], got {value!r}")
+        raise TrainingError(f"{name} must be {kind} in [{lo:g}, {hi:g}], got {value!r}")
 
 
 def _recipe_hparams(recipe: Any, hp: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +158,18 @@ def fit(
     Returns
     -------
     FitResult
+
+    Raises
+    ------
+    TrainingError (a ValueError)
+        A bad argument or recipe hyperparameter (the message names it); a model built for other
+        channels, length or classes than the dataset; training series that are not real finite
+        float32-range values or labels that are not integers in ``[0, K)``; a model with NaN/Inf
+        weights; a total cost ``epochs x training series x model passes per series`` (the
+        recipe's ``passes_per_series``: 1 for standard and noise recipes, ``steps + 3`` for
+        ``pgd_at``, ...) over :func:`tsviz.core.max_cost`.
+    FloatingPointError
+        The loss became NaN/Inf during training (lower ``lr``).
     """
     from tsviz.device import resolve_device
 
@@ -163,18 +178,28 @@ def fit(
     _check("lr", lr, 1e-7, 10.0, integer=False)
     _check("weight_decay", weight_decay, 0.0, 1.0, integer=False)
     _check("seed", seed, 0, 2**63 - 1, integer=True)
-    if not 0.0 <= val_fraction < 0.9:
-        raise ValueError(f"val_fraction must be in [0, 0.9), got {val_fraction}")
+    _check("val_fraction", val_fraction, 0.0, 0.9, integer=False)
+    if val_fraction >= 0.9:
+        raise TrainingError(f"val_fraction must be in [0, 0.9), got {val_fraction}")
     if patience is not None:
         _check("patience", patience, 1, MAX_EPOCHS, integer=True)
     rec = get_recipe(recipe, **hp)
+    if not all(hasattr(dataset, a) for a in ("X_train", "y_train", "X_test", "y_test", "n_classes")):
+        raise TrainingError(f"dataset must be a tsviz Dataset, got {type(dataset).__name__}")
     hp_model = getattr(model, "hparams", {})
     if hp_model and (hp_model.get("in_channels"), hp_model.get("length"), hp_model.get("n_classes")) != (
             dataset.n_channels, dataset.length, dataset.n_classes):
-        raise ValueError(
+        raise TrainingError(
             f"model expects (channels, length, classes) = ({hp_model.get('in_channels')}, {hp_model.get('length')}, "
             f"{hp_model.get('n_classes')}) but dataset {dataset.name!r} has ({dataset.n_channels}, "
             f"{dataset.length}, {dataset.n_classes})")
+
+    passes = getattr(rec, "passes_per_series", None)
+    passes = int(passes(dataset.n_classes)) if callable(passes) else 1
+    n_fit = int(round(len(dataset.y_train) * (1 - val_fraction)))
+    check_cost(f"training with recipe {getattr(rec, 'name', recipe)!s}",
+               {"epochs": epochs, "training series": n_fit, "model passes per series and epoch (recipe)": passes},
+               error=TrainingError)
 
     dev = model_device(model) if device is None else resolve_device(device)
     model.to(dev)
@@ -183,10 +208,20 @@ def fit(
         tr_idx, va_idx = stratified_split(y_all, val_fraction, seed=seed, source=f"{dataset.name} validation split")
     else:
         tr_idx, va_idx = np.arange(len(y_all)), np.arange(0)
+    Xtr = as_series(X_all[tr_idx], name=f"{dataset.name} X_train", error=TrainingError)
+    ytr = as_labels(y_all[tr_idx], Xtr.shape[0], n_classes=dataset.n_classes, name=f"{dataset.name} y_train",
+                    error=TrainingError)
+    check_recipe = getattr(rec, "check", None)
+    if callable(check_recipe):  # the recipe's own settings against the data, before any work
+        check_recipe(Xtr, dataset.n_classes)
     if hasattr(model, "normalize"):
         model.normalize.fit_(X_all[tr_idx])
-    Xtr = as_tensor(X_all[tr_idx]).to(dev)
-    ytr = torch.as_tensor(y_all[tr_idx], dtype=torch.int64).to(dev)
+    for kind, named in (("parameter", model.named_parameters()), ("buffer", model.named_buffers())):
+        for key, value in named:
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise TrainingError(f"model {kind} {key!r} contains NaN or Inf; training would only spread it "
+                                    "(rebuild the model or load a finite checkpoint)")
+    Xtr, ytr = Xtr.to(dev), ytr.to(dev)
     Xva, yva = X_all[va_idx], y_all[va_idx]
 
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)

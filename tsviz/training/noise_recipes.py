@@ -36,6 +36,7 @@ import torch.nn.functional as F
 
 from tsviz.certify.masks import MASK_KINDS, _check_keep, binomial_mask, continuous_mask
 from tsviz.training.recipes import RECIPES, register_recipe
+from tsviz.training.errors import TrainingError
 
 
 def _randn(shape, generator, device) -> torch.Tensor:
@@ -56,13 +57,13 @@ def _is_number(v: Any) -> bool:
 
 def _check_sigma(sigma: Any) -> float:
     if not _is_number(sigma) or not math.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
+        raise TrainingError(f"sigma must be a finite number > 0, got {sigma!r}")
     return float(sigma)
 
 
 def _check_kind(kind: Any) -> str:
     if kind not in MASK_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(MASK_KINDS)}, got {kind!r}")
+        raise TrainingError(f"kind must be one of {', '.join(MASK_KINDS)}, got {kind!r}")
     return kind
 
 
@@ -149,7 +150,7 @@ def _parse_float(field: str, what: str, name: str) -> float:
     try:
         v = float(field)
     except ValueError:
-        raise ValueError(f"recipe name {name!r}: {what} {field!r} is not a number; {_NAME_HELP}") from None
+        raise TrainingError(f"recipe name {name!r}: {what} {field!r} is not a number; {_NAME_HELP}") from None
     return v
 
 
@@ -168,20 +169,20 @@ def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
         For anything else, naming what was wrong.
     """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"recipe name must be a non-empty string, got {name!r}; {_NAME_HELP}")
+        raise TrainingError(f"recipe name must be a non-empty string, got {name!r}; {_NAME_HELP}")
     head, *fields = name.split("-")
     if head == "gaussian":
         if len(fields) != 1:
-            raise ValueError(f"recipe name {name!r}: gaussian takes exactly one field (sigma); {_NAME_HELP}")
+            raise TrainingError(f"recipe name {name!r}: gaussian takes exactly one field (sigma); {_NAME_HELP}")
         sigma = _parse_float(fields[0], "sigma", name)
         try:
             _check_sigma(sigma)
         except ValueError as exc:
-            raise ValueError(f"recipe name {name!r}: {exc}") from None
+            raise TrainingError(f"recipe name {name!r}: {exc}") from None
         return "gaussian", {"sigma": sigma}
     if head == "masked_gaussian":
         if len(fields) not in (2, 3):
-            raise ValueError(f"recipe name {name!r}: masked_gaussian takes sigma, kind and an optional keep; "
+            raise TrainingError(f"recipe name {name!r}: masked_gaussian takes sigma, kind and an optional keep; "
                              f"{_NAME_HELP}")
         sigma = _parse_float(fields[0], "sigma", name)
         hp: dict[str, Any] = {"sigma": sigma, "kind": fields[1]}
@@ -193,11 +194,11 @@ def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
             if "keep" in hp:
                 _check_keep(hp["keep"])
         except ValueError as exc:
-            raise ValueError(f"recipe name {name!r}: {exc}") from None
+            raise TrainingError(f"recipe name {name!r}: {exc}") from None
         return "masked_gaussian", hp
     if not fields and head in RECIPES:
         return head, {}
-    raise ValueError(f"unknown recipe name {name!r}; {_NAME_HELP}, or a registered recipe "
+    raise TrainingError(f"unknown recipe name {name!r}; {_NAME_HELP}, or a registered recipe "
                      f"({', '.join(sorted(RECIPES))})")
 
 
@@ -215,5 +216,5 @@ def format_recipe_name(recipe: str, **hparams: Any) -> str:
             out += f"-{keep:g}"
         return out
     if hparams:
-        raise ValueError(f"recipe {recipe!r} has no name format for hyperparameters {sorted(hparams)}")
+        raise TrainingError(f"recipe {recipe!r} has no name format for hyperparameters {sorted(hparams)}")
     return recipe

@@ -68,6 +68,7 @@ import torch
 import torch.nn.functional as F
 
 from tsviz.training.recipes import register_recipe
+from tsviz.training.errors import TrainingError
 
 __all__ = ["MSELoss", "MSEMarginLoss", "NSRLoss1", "NSRLoss2", "JacobianRegularization",
            "MAX_PROJECTIONS", "logit_input_gradient", "mse_terms", "margin_terms", "r1_terms",
@@ -95,13 +96,13 @@ def check_real(name: str, value: Any, *, low: float | None = None, high: float |
         if high is not None:
             parts.append(f"<= {high:g}")
         rng = (" " + " and ".join(parts)) if parts else ""
-        raise ValueError(f"{name} must be a finite number{rng}, got {value!r}")
+        raise TrainingError(f"{name} must be a finite number{rng}, got {value!r}")
     return float(value)
 
 
 def _check_labels(z: torch.Tensor, y: torch.Tensor) -> None:
     if z.ndim != 2 or y.shape != (z.shape[0],):
-        raise ValueError(f"y must have shape ({z.shape[0]},) for logits of shape {tuple(z.shape)}, "
+        raise TrainingError(f"y must have shape ({z.shape[0]},) for logits of shape {tuple(z.shape)}, "
                          f"got {tuple(y.shape)}")
 
 
@@ -133,10 +134,10 @@ def logit_input_gradient(model: torch.nn.Module, x: torch.Tensor,
         _check_labels(z, y)
         zy = z.gather(1, y.view(-1, 1)).sum()
         if not zy.requires_grad:
-            raise ValueError("the model's logits do not depend differentiably on its input")
+            raise TrainingError("the model's logits do not depend differentiably on its input")
         (w,) = torch.autograd.grad(zy, xg, create_graph=True, allow_unused=True)
     if w is None:
-        raise ValueError("the model's logits do not depend differentiably on its input")
+        raise TrainingError("the model's logits do not depend differentiably on its input")
     return z, w
 
 
@@ -233,7 +234,7 @@ def jacobian_norm_sq(model: torch.nn.Module, x: torch.Tensor, *, projections: in
         for v in vs:
             (g,) = torch.autograd.grad((z * v).sum(), xg, create_graph=True, allow_unused=True)
             if g is None:
-                raise ValueError("the model's logits do not depend differentiably on its input")
+                raise TrainingError("the model's logits do not depend differentiably on its input")
             total = total + g.reshape(b, -1).pow(2).sum(1)
     return z, total * scale
 
@@ -302,6 +303,11 @@ class NSRLoss1:
 
     name = "nsr_loss1"
 
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the forward/backward for ``w_i`` and the
+        backward through it (double backpropagation)."""
+        return 2
+
     def __init__(self, beta: float = 0.2, gamma: float = 1.0) -> None:
         self.beta = beta
         self.gamma = gamma
@@ -340,6 +346,11 @@ class NSRLoss2:
     """
 
     name = "nsr_loss2"
+
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the forward/backward for ``w_i`` and the
+        backward through it (double backpropagation)."""
+        return 2
 
     def __init__(self, beta: float = 0.5, eps_max: float = 1.0) -> None:
         self.beta = beta
@@ -381,6 +392,12 @@ class JacobianRegularization:
 
     name = "jacobian"
 
+    def passes_per_series(self, n_classes: int) -> int:
+        """Model evaluations per series and step: the forward pass plus one backward pass per class
+        (exact norm) or per random projection."""
+        n = self.projections
+        return 1 + (int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, bool) else int(n_classes))
+
     def __init__(self, lam: float = 0.01, projections: int | None = None) -> None:
         self.lam = lam
         self.projections = projections
@@ -390,7 +407,7 @@ class JacobianRegularization:
         n = self.projections
         if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))
                               or not 1 <= n <= MAX_PROJECTIONS):
-            raise ValueError(f"projections must be None or an integer in [1, {MAX_PROJECTIONS}], got {n!r}")
+            raise TrainingError(f"projections must be None or an integer in [1, {MAX_PROJECTIONS}], got {n!r}")
         z, norm_sq = jacobian_norm_sq(model, x, projections=None if n is None else int(n), generator=generator)
         return F.cross_entropy(z, y) + lam * norm_sq.mean()
 

@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsviz.core import as_labels, as_series, check_cost
+from tsviz.training.errors import TrainingError
+
 __all__ = ["robustness_table", "accuracy_vs_eps", "TABLE1_ATTACKS"]
 
 #: The attacks of Table I: FGSM eps 0.1; BIM eps 0.1 with step 0.001 for 100 steps (Fawaz et al.'s
@@ -48,17 +51,21 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
     from tsviz.attacks import evaluate, make_attack
 
     if not models:
-        raise ValueError("give at least one model")
+        raise TrainingError("give at least one model")
     attacks = dict(TABLE1_ATTACKS if attacks is None else attacks)
-    xt = torch.as_tensor(np.array(x, dtype=np.float32))  # a writable copy
-    yt = torch.as_tensor(np.array(y)).long()
+    xt = as_series(x, error=TrainingError).cpu().clone()  # float32, real, finite; a private copy
+    yt = as_labels(y, xt.shape[0], error=TrainingError)
+    built = {name: make_attack(name, **params) for name, params in attacks.items()}
+    per_series = sum(int(np.prod(list(a.cost_factors(1).values()))) for a in built.values())
+    check_cost(f"robustness table ({', '.join(attacks)})",
+               {"models": len(models), "series": xt.shape[0], "evaluations per series (all attacks)": per_series},
+               error=TrainingError)
     rows = []
     total = len(models) * max(1, len(attacks))
     done = 0
     for label, model in models.items():
         row: dict[str, Any] = {"model": label}
-        for name, params in attacks.items():
-            atk = make_attack(name, **params)
+        for name, atk in built.items():
             dev = next((p.device for p in model.parameters()), torch.device("cpu"))
             rep = evaluate(model, atk, xt.to(dev), yt.to(dev),
                            generator=torch.Generator(device=dev).manual_seed(seed))
@@ -94,13 +101,23 @@ def accuracy_vs_eps(models: Mapping[str, torch.nn.Module], x, y, eps_values: Seq
 
     from tsviz.attacks import make_attack, sweep
 
+    from tsviz.attacks.evaluate import _eps_values
+
+    if not models:
+        raise TrainingError("give at least one model")
+    eps_values = _eps_values(eps_values)
     params = dict(params or {})
     ratio = params.pop("alpha_ratio", 0.25)
     if attack in ("bim", "pgd") and "alpha" not in params:
         params["alpha"] = ratio * max(max(eps_values), 1e-12)
+    atk = make_attack(attack, eps=max(max(eps_values), 1e-12), **params)
+    n = as_series(x, error=TrainingError).shape[0]
+    nonzero = sum(1 for e in eps_values if e > 0)
+    check_cost(f"accuracy vs eps ({attack})",
+               {"models": len(models), "series": n, "eps values > 0": nonzero,
+                **{k: v for k, v in atk.cost_factors(1).items() if k != "series"}}, error=TrainingError)
     rows = []
     for k, (label, model) in enumerate(models.items()):
-        atk = make_attack(attack, eps=max(max(eps_values), 1e-12), **params)
 
         def sub(frac: float, msg: str, k=k, label=label) -> None:
             if progress is not None:

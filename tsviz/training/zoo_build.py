@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tsviz.models.zoo import ZOO, ZooEntry, zoo_dir, zoo_stem
+from tsviz.training.errors import TrainingError
 
 __all__ = ["train_zoo_entry", "rebuild_zoo", "select_zoo"]
 
@@ -18,7 +19,7 @@ def select_zoo(only: Iterable[str] | None = None) -> list[ZooEntry]:
     wanted = set(only)
     picked = [e for e in ZOO if {zoo_stem(e.dataset, e.arch, e.recipe), e.dataset, e.arch} & wanted]
     if not picked:
-        raise ValueError(f"no zoo entry matches {sorted(wanted)}; entries: "
+        raise TrainingError(f"no zoo entry matches {sorted(wanted)}; entries: "
                          f"{', '.join(zoo_stem(e.dataset, e.arch, e.recipe) for e in ZOO)}")
     return picked
 
