@@ -8,7 +8,7 @@ import streamlit as st
 st.set_page_config(page_title="tsviz · Model", page_icon=":material/neurology:", layout="wide")
 
 from tsviz import viz  # noqa: E402
-from tsviz.ui import cache, state  # noqa: E402
+from tsviz.ui import cache, state, workspace  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
 from tsviz.ui.errors import flash, show_error, show_flashes  # noqa: E402
 from tsviz.ui.progress import ProgressBar  # noqa: E402
@@ -75,7 +75,8 @@ def train_tab():
     from tsviz.models.networks import backbone_class
 
     st.write(f"Train a new model on **{ds.name}** ({ds.X_train.shape[0]:,} training series); 10 % is held out "
-             f"for early stopping. It is saved to your model folder and selected when done.")
+             f"for early stopping. It is saved to your workspace (a name you already use gets a suffix, "
+             f"name-2) and selected when done.")
     archs = [a for a in ARCHITECTURES
              if getattr(backbone_class(a), "min_length", lambda **_: 1)() <= ds.length]
     with st.form("train_form"):
@@ -114,15 +115,18 @@ def train_tab():
         model = build(arch, ds.n_channels, ds.n_classes, ds.length, seed=int(seed))
         result = fit(model, ds, epochs=int(epochs), lr=float(lr), batch_size=int(batch), seed=int(seed),
                      progress=bar, on_epoch=on_epoch, device=sel.device)
-        stem = state.user_model_dir() / clean
-        save(model.to("cpu"), stem, {"name": clean, "history": {k: v.tolist() for k, v in result.history.items()}})
+        with workspace.checkpoint_slot(state.user_model_dir(), clean) as slot:  # a taken name -> name-2
+            save(model.to("cpu"), slot.staging,
+                 {"name": slot.name, "history": {k: v.tolist() for k, v in result.history.items()}})
     except Exception as exc:  # noqa: BLE001
         st.session_state.pop(state.TRAINING, None)
         show_error(exc, "Training failed")
         return
     st.session_state.pop(state.TRAINING, None)
-    st.session_state[state.MODEL_PATH] = str(stem)
-    flash("success", f"Trained and selected **{clean}**: test accuracy {result.metrics['test_accuracy']:.1%} "
+    st.session_state[state.MODEL_PATH] = str(slot.final)
+    if slot.renamed:
+        flash("info", f"You already have a model named {clean}; this one is saved as **{slot.name}**.")
+    flash("success", f"Trained and selected **{slot.name}**: test accuracy {result.metrics['test_accuracy']:.1%} "
                      f"after {len(result.history['epoch'])} epochs ({result.metrics['train_seconds']:.0f} s).")
     st.rerun()
 

@@ -9,9 +9,9 @@ st.set_page_config(page_title="tsviz · Attack", page_icon=":material/bolt:", la
 
 from tsviz import viz  # noqa: E402
 from tsviz.ui import state  # noqa: E402
-from tsviz.ui.attack_form import DESCRIPTIONS, attack_form, default_eps  # noqa: E402
+from tsviz.ui.attack_form import DESCRIPTIONS, attack_form, check_report, cost_note, default_eps  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
-from tsviz.ui.errors import show_error, show_flashes  # noqa: E402
+from tsviz.ui.errors import guard, show_error, show_flashes  # noqa: E402
 from tsviz.ui.progress import ProgressBar  # noqa: E402
 from tsviz.ui.sidebar import render_sidebar  # noqa: E402
 
@@ -49,6 +49,7 @@ with st.container(border=True):
     cls = c[3].selectbox("Class", ds.class_names, key="atk_class", disabled=mode != "class")
     index = c[3].number_input("Series index", 0, len(y_split) - 1, 0, key="atk_index", disabled=mode != "one series")
     seed = c[4].number_input("Seed", 0, 2**31 - 1, 0, key="atk_seed", help="Sample choice and attack randomness")
+    cost_note(name, params, 1 if mode == "one series" else min(int(n), len(y_split)))
     run = st.button("Run attack", type="primary", key="atk_run")
 
 
@@ -91,6 +92,7 @@ if run:
                           class_names=ds.class_names, generator=torch.Generator().manual_seed(int(seed)),
                           batch_size=64, progress=bar)
         bar.empty()
+        check_report(report)
         ss[state.ATTACK_RESULT] = {"model_path": sel.model_path, "spec": sel.dataset_spec, "report": report,
                                    "indices": idx, "split": split, "name": name, "cost": C,
                                    "seconds": time.perf_counter() - t0, "cache": {}}
@@ -207,9 +209,10 @@ with tabs[6]:
         except Exception as exc:  # noqa: BLE001
             show_error(exc, "Sweep failed")
     if res.get("sweep") is not None:
-        frame = res["sweep"].to_frame()
-        show_figure(viz.sweep_figures(frame, ds.unit), "accuracy-precision-vs-eps", key="sweep")
-        show_table(frame, "sweep", key="sweep-table", hide_index=True)
+        with guard("Could not show the sweep"):
+            frame = res["sweep"].to_frame()
+            show_figure(viz.sweep_figures(frame, ds.unit), "accuracy-precision-vs-eps", key="sweep")
+            show_table(frame, "sweep", key="sweep-table", hide_index=True)
 with tabs[7]:
     buf = io.BytesIO()
     np.savez_compressed(buf, x=X_att, x_adv=report.x_adv, y=report.y_true, clean_pred=report.clean_pred,

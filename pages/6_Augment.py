@@ -1,6 +1,7 @@
 """Augment page: ODENet, ODE-guided and spectral augmentations, robust training recipes, comparison."""
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -8,7 +9,7 @@ import streamlit as st
 st.set_page_config(page_title="tsviz · Augment", page_icon=":material/auto_fix_high:", layout="wide")
 
 from tsviz import viz  # noqa: E402
-from tsviz.ui import state  # noqa: E402
+from tsviz.ui import state, workspace  # noqa: E402
 from tsviz.ui.cache import get_model, model_choices  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
 from tsviz.ui.errors import flash, show_error, show_flashes  # noqa: E402
@@ -38,7 +39,7 @@ ODE_GRADIENT = ("in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad")
 
 def saved_odenets() -> list:
     folder = state.user_odenet_dir()
-    return sorted(p.with_suffix("") for p in folder.glob(f"{re.sub(r'[^A-Za-z0-9._-]+', '-', ds.name)}*.json"))
+    return sorted(p.with_suffix("") for p in folder.glob(f"{workspace.safe_name(ds.name)}*.json") if p.is_file())
 
 
 def current_odenet():
@@ -78,14 +79,14 @@ with tabs[0]:
             res = fit_odenet(ds.X_train, epochs=int(epochs) or None, seed=int(seed), device=sel.device,
                              progress=bar)
             bar.empty()
-            folder = state.user_odenet_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            name = f"{re.sub(r'[^A-Za-z0-9._-]+', '-', ds.name)}-odenet-e{len(res.history)}-s{int(seed)}"
-            path = save_odenet(res.odenet.to("cpu"), folder / name,
-                               {"dataset": sel.dataset_spec, "dataset_name": ds.name, **res.summary()})
-            ss[state.AUG_ODENET] = {"spec": sel.dataset_spec, "path": str(folder / name), "summary": res.summary(),
+            name = f"{workspace.safe_name(ds.name)}-odenet-e{len(res.history)}-s{int(seed)}"
+            with workspace.checkpoint_slot(state.user_odenet_dir(), name) as slot:  # a taken name -> name-2
+                save_odenet(res.odenet.to("cpu"), slot.staging,
+                            {"dataset": sel.dataset_spec, "dataset_name": ds.name, **res.summary()})
+            ss[state.AUG_ODENET] = {"spec": sel.dataset_spec, "path": str(slot.final), "summary": res.summary(),
                                     "history": res.history}
-            st.success(f"Fitted in {res.seconds:.1f} s and saved as {path.name}.")
+            st.success(f"Fitted in {res.seconds:.1f} s and saved as {slot.name}"
+                       + (f" ({name} already exists)." if slot.renamed else "."))
         except Exception as exc:  # noqa: BLE001
             show_error(exc, "The ODENet could not be fitted; the previous one is kept")
     info = ss.get(state.AUG_ODENET)
@@ -96,7 +97,7 @@ with tabs[0]:
 
         try:
             _, odenet = current_odenet()
-            st.caption(f"ODENet in use: `{info['path']}`")
+            st.caption(f"ODENet in use: `{Path(info['path']).name}` (in your workspace)")
             if info.get("history") is not None:
                 hist = pd.DataFrame({"step": np.arange(1, len(info["history"]) + 1), "total": info["history"]})
                 show_figure(viz.loss_history_figure(hist, log_y=True, title="One-step loss / 'no change' loss"),
@@ -110,7 +111,7 @@ with tabs[0]:
                         f"odenet-derivative-{int(i)}", key="ode_deriv")
             st.caption("dz/dt per sampling step: the ODENet's (eq. 3) against the central finite difference.")
         except Exception as exc:  # noqa: BLE001
-            show_error(exc, "The ODENet could not be used")
+            show_error(exc, "The ODENet could not be used", reading=True)
     else:
         st.info("Fit an ODENet (about 10-60 s on a laptop CPU for the built-in datasets) or pick a saved one.")
 
@@ -241,16 +242,19 @@ with tabs[2]:
                 result = fit(model, ds, recipe=recipe, epochs=int(t_epochs), lr=float(lr), weight_decay=float(wd),
                              batch_size=int(batch), seed=int(t_seed), progress=bar, on_epoch=on_epoch,
                              device=sel.device, **hp)
-                stem = state.user_model_dir() / clean
-                save(model.to("cpu"), stem, {"name": clean,
-                                             "history": {k: v.tolist() for k, v in result.history.items()}})
+                with workspace.checkpoint_slot(state.user_model_dir(), clean) as slot:  # taken -> name-2
+                    save(model.to("cpu"), slot.staging,
+                         {"name": slot.name, "history": {k: v.tolist() for k, v in result.history.items()}})
+                stem = slot.final
             except Exception as exc:  # noqa: BLE001
                 ss.pop(state.AUG_TRAINING, None)
                 show_error(exc, "Training failed")
             else:
                 ss.pop(state.AUG_TRAINING, None)
                 ss.setdefault(state.AUG_TRAINED, []).append(str(stem))
-                flash("success", f"Trained **{clean}** ({RECIPES[recipe]}): test accuracy "
+                if slot.renamed:
+                    flash("info", f"You already have a model named {clean}; this one is saved as **{slot.name}**.")
+                flash("success", f"Trained **{slot.name}** ({RECIPES[recipe]}): test accuracy "
                                  f"{result.metrics['test_accuracy']:.1%} in {result.metrics['train_seconds']:.0f} s. "
                                  "It is in the sidebar's model list and preselected on the Compare tab.")
                 st.rerun()

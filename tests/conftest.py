@@ -10,6 +10,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _tsviz_home(tmp_path_factory, monkeypatch):
+    """Everything the app writes goes under TSVIZ_HOME: a temporary one for every test (never ~/.tsviz)."""
+    monkeypatch.setenv("TSVIZ_HOME", str(tmp_path_factory.getbasetemp() / "tsviz-home"))
+
+
 def shared_data(*parts: str) -> Path:
     """Path under ../shared/data, skipping the test with a reason when it is absent."""
     p = SHARED_DATA.joinpath(*parts)

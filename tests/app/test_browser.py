@@ -4,27 +4,15 @@ element is shown and saves a full-page screenshot per page."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+from streamlit_server import CHROMIUM, FLAGS, REPO, streamlit_server
+
 PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify"),
          ("Explain", "explain"), ("Augment", "augment")]  # url paths of app.py
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -32,33 +20,8 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); .ci/run installs it")
     pytest.importorskip("playwright.sync_api")
-    tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {**os.environ, "TSVIZ_USER_MODELS": str(tmp / "user_models"), "TSVIZ_UPLOADS": str(tmp / "uploads")}
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start; log: {(tmp / 'streamlit.log').read_text()[-2000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with streamlit_server(tmp_path_factory.mktemp("browser")) as srv:
+        yield srv.url
 
 
 def _wait_until_idle(page, timeout_s: float = 120) -> None:

@@ -16,8 +16,8 @@ TIMEOUT = 120
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("TSVIZ_USER_MODELS", str(tmp_path / "user_models"))
-    monkeypatch.setenv("TSVIZ_UPLOADS", str(tmp_path / "uploads"))
+    monkeypatch.setenv("TSVIZ_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TSVIZ_DATA_ROOTS", raising=False)
     monkeypatch.chdir(REPO)
 
 
@@ -81,7 +81,9 @@ def test_dataset_switch_and_bad_path_keeps_state():
     at.sidebar.text_input(key="sb_ds_path").input("/definitely/not/here").run()
     at.sidebar.button(key="sb_ds_load").click().run()
     assert not at.exception
-    assert any("Could not load dataset" in e.value and "/definitely/not/here" in e.value for e in at.error)
+    # outside the allowed folders: refused before looking at the path, without echoing it
+    assert [e.value for e in at.error] == ["Could not load that path: This path is outside the folders this "
+                                          "server allows; ask the operator (TSVIZ_DATA_ROOTS)"]
     assert at.session_state[state.DATASET_SPEC] == "cbf"  # previous selection kept
 
 
@@ -106,7 +108,8 @@ def test_model_page_trains_one_epoch(tiny_npz, tmp_path):
     at.text_input(key="train_name").input("tiny-mlp")
     at.button(key="train_go").click().run()
     _no_errors(at)
-    stem = tmp_path / "user_models" / "tiny-mlp"
+    ws = at.session_state["tsviz_workspace_session_id"]
+    stem = tmp_path / "home" / "workspaces" / ws / "models" / "tiny-mlp"
     assert at.session_state[state.MODEL_PATH] == str(stem)
     card = json.loads(stem.with_suffix(".json").read_text())
     assert card["arch"] == "mlp" and card["training"]["epochs_run"] == 1

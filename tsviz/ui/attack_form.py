@@ -1,4 +1,5 @@
-"""Attack parameter widgets (capped) for the Attack page; returns an attack instance."""
+"""Attack parameter widgets (capped) for the Attack page, the total-cost note, and the check of a
+finished run before it replaces the previous results."""
 from __future__ import annotations
 
 from typing import Any
@@ -65,3 +66,36 @@ def attack_form(name: str, *, unit: str, eps0: float, n_classes: int, key: str =
         p["max_queries"] = int(d[3].number_input("query budget / series", 10, CAPS["max_queries"], 10_000,
                                                  key=f"{key}_ga_maxq"))
     return {k: (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v) for k, v in p.items()}
+
+
+def cost_note(name: str, params: dict[str, Any], n_series: int) -> None:
+    """Show the run's total cost (model evaluations, :meth:`Attack.cost_factors`) against the library's
+    cap (:func:`tsviz.core.max_cost`, ``TSVIZ_MAX_COST``); over the cap, a warning naming what to lower.
+    The library refuses such a run anyway; this says so before the user presses Run."""
+    from tsviz.attacks import make_attack
+    from tsviz.core import max_cost
+
+    try:
+        attack = make_attack(name, **params)
+        factors = attack.cost_factors(int(n_series)) if hasattr(attack, "cost_factors") else {"series": n_series}
+        total = int(np.prod([max(int(v), 0) for v in factors.values()], dtype=object))
+        cap = max_cost()
+    except Exception:  # noqa: BLE001 - bad settings are reported when the user runs
+        return
+    parts = " x ".join(f"{k} {int(v):,}" for k, v in factors.items())
+    if total > cap:
+        st.warning(f"These settings cost {total:,} model evaluations ({parts}), over this server's cap of {cap:,}: "
+                   f"lower {', '.join(factors)}.")
+    else:
+        st.caption(f"Cost: {total:,} model evaluations ({parts}); this server's cap is {cap:,}.")
+
+
+def check_report(report) -> None:
+    """Raise :class:`tsviz.core.TsvizError` when a finished attack's series or probabilities are not
+    finite (so they never replace the previous results)."""
+    from tsviz.core import TsvizError
+
+    for field in ("x_adv", "clean_probs", "adv_probs"):
+        value = getattr(report, field, None)
+        if value is not None and not np.isfinite(np.asarray(value, dtype=np.float64)).all():
+            raise TsvizError(f"the attack produced non-finite values in {field}; lower eps (or the step size)")

@@ -47,13 +47,16 @@ def get_series_pca(spec: str, split: str, seed: int = 0):
 UCR_SUFFIXES = (".tsv", ".txt", ".ts", ".arff")
 
 
-def store_uploads(files: list[Any], *, max_mb: float) -> str:
-    """Write uploaded files to a content-addressed folder and return the dataset spec for them.
+def store_uploads(files: list[Any], *, max_mb: float, upload_root: Path | None = None) -> str:
+    """Write uploaded files to a content-addressed folder of the user's workspace and return the
+    dataset spec for them (each file written atomically; ``upload_root`` defaults to the session's
+    workspace ``uploads/``).
 
     One ``.csv`` -> ``csv:``, one ``.npz`` -> ``npz:``, a ``*_TRAIN`` + ``*_TEST`` pair of UCR files ->
     ``ucr:``. Raises :class:`DataError` naming the file for anything else or a file over ``max_mb``.
     """
     from tsviz.ui.state import upload_dir
+    from tsviz.ui.workspace import atomic_write_bytes
 
     if not files:
         raise DataError("no file uploaded")
@@ -64,12 +67,17 @@ def store_uploads(files: list[Any], *, max_mb: float) -> str:
             raise DataError(f"{f.name} is {len(data) / 2**20:.1f} MiB, over the {max_mb:g} MiB upload cap")
         if not data:
             raise DataError(f"{f.name} is empty (0 bytes)")
-        blobs.append((Path(f.name).name, data))
+        name = Path(str(f.name).replace("\\", "/")).name
+        if name in ("", ".", ".."):
+            raise DataError(f"upload name {name!r}: use a plain file name")
+        blobs.append((name, data))
+    if len({n for n, _ in blobs}) != len(blobs):
+        raise DataError(f"two uploaded files are both named {sorted(n for n, _ in blobs)}; rename one")
     digest = hashlib.sha256(b"".join(n.encode() + d for n, d in sorted(blobs))).hexdigest()[:16]
-    folder = upload_dir() / digest
-    folder.mkdir(parents=True, exist_ok=True)
+    # content-addressed: the same files always land in the same folder, different ones never share it
+    folder = (upload_root or upload_dir()) / digest
     for name, data in blobs:
-        (folder / name).write_bytes(data)
+        atomic_write_bytes(folder / name, data)
     names = [n for n, _ in blobs]
     suffixes = {Path(n).suffix.lower() for n in names}
     if len(names) == 1 and suffixes == {".csv"}:
@@ -96,7 +104,10 @@ def model_key(stem: str) -> tuple[str, float]:
 def _load_model(stem: str, mtime: float, device: str):
     from tsviz.models import load as load_model
 
-    return load_model(stem, device=device)
+    # Shared by every session's threads: frozen for good (eval mode, no parameter gradients), so that
+    # the attacks' and explainers' guards, which save and restore this state around their work,
+    # restore the same state whatever other sessions are doing with the model at the same time.
+    return load_model(stem, device=device).eval().requires_grad_(False)
 
 
 def get_model(stem: str, device: str = "cpu"):
@@ -110,10 +121,13 @@ def compatible(card: dict[str, Any], ds: Dataset) -> bool:
     return (hp.get("in_channels"), hp.get("length"), hp.get("n_classes")) == (ds.n_channels, ds.length, ds.n_classes)
 
 
-def model_choices(ds: Dataset) -> list[dict[str, Any]]:
-    """Cards of every zoo, trained and uploaded checkpoint that fits ``ds``, best matches first.
+def model_choices(ds: Dataset, folder: Path | None = None) -> list[dict[str, Any]]:
+    """Cards of every zoo checkpoint and of the user's own (trained, uploaded) ones that fit ``ds``,
+    best matches first.
 
-    Each card has ``path`` (stem), ``source`` (``zoo``/``yours``) and ``label``.
+    ``folder`` defaults to the session's workspace ``models/`` (:mod:`tsviz.ui.workspace`): models of
+    other users are never listed. Each card has ``path`` (stem), ``source`` (``zoo``/``yours``) and
+    ``label``.
     """
     from tsviz.models import list_pretrained
     from tsviz.ui.state import user_model_dir
@@ -121,12 +135,14 @@ def model_choices(ds: Dataset) -> list[dict[str, Any]]:
     cards = []
     for c in list_pretrained():
         cards.append({**c, "source": "zoo"})
-    folder = user_model_dir()
+    folder = Path(folder) if folder is not None else user_model_dir()
     if folder.is_dir():
         for p in sorted(folder.rglob("*.json")):
+            if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
+                continue  # staging folders, lock and temporary files
             try:
                 c = read_card(p)
-            except ValueError:
+            except Exception:  # noqa: BLE001 - an unreadable card is not listed
                 continue
             cards.append({**c, "path": str(p.with_suffix("")), "source": "yours", "name": p.stem})
     out = []

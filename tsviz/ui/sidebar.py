@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from tsviz.ui import state
+from tsviz.ui import state, workspace
 from tsviz.ui.cache import get_dataset, get_model, model_choices, store_uploads
 from tsviz.ui.errors import show_error
 
@@ -50,7 +50,8 @@ def _try_dataset(spec: str, label: str) -> bool:
     try:
         get_dataset(spec)
     except Exception as exc:  # noqa: BLE001 - shown to the user, selection unchanged
-        show_error(exc, f"Could not load dataset {label!r}; keeping {st.session_state[state.DATASET_LABEL]!r}")
+        show_error(exc, f"Could not load dataset {label!r}; keeping {st.session_state[state.DATASET_LABEL]!r}",
+                   reading=True)
         return False
     st.session_state[state.DATASET_SPEC] = spec
     st.session_state[state.DATASET_LABEL] = label
@@ -62,8 +63,8 @@ def _dataset_section() -> None:
     st.subheader("Dataset")
     source = st.radio("Source", ["Built-in", "Path", "Upload"], horizontal=True, key="sb_ds_source",
                       index=0 if ss[state.DATASET_SPEC] in BUILTINS else 1,
-                      help="Built-in generators work offline; Path reads a folder/file on this machine; "
-                           "Upload sends files from your computer.")
+                      help="Built-in generators work offline; Path reads a folder/file on the server, inside "
+                           "the folders its operator allows; Upload sends files from your computer.")
     if source == "Built-in":
         names = list(BUILTINS)
         current = ss[state.DATASET_SPEC]
@@ -72,12 +73,7 @@ def _dataset_section() -> None:
         if choice != current:
             _try_dataset(choice, BUILTINS[choice])
     elif source == "Path":
-        kind = st.selectbox("Format", list(FOLDER_KINDS), format_func=FOLDER_KINDS.get, key="sb_ds_kind")
-        path = st.text_input("Folder or file", key="sb_ds_path", placeholder="../shared/data/ucr/ECG200",
-                             help="UCR: the dataset folder; WFDB: a folder of records or one record path "
-                                  "without extension; Kaggle: the folder with mitbih_train/test.csv")
-        if st.button("Load", key="sb_ds_load", disabled=not path.strip()):
-            _try_dataset(f"{kind}:{path.strip()}", f"{Path(path.strip()).name} ({kind})")
+        _path_source()
     else:
         files = st.file_uploader("CSV, NPZ or UCR TRAIN+TEST files", type=["csv", "npz", "tsv", "txt", "ts", "arff"],
                                  accept_multiple_files=True, key="sb_ds_upload",
@@ -88,10 +84,33 @@ def _dataset_section() -> None:
             try:
                 spec = store_uploads(list(files), max_mb=state.MAX_UPLOAD_MB)
             except Exception as exc:  # noqa: BLE001
-                show_error(exc, "Upload rejected; keeping the current dataset")
+                show_error(exc, "Upload rejected; keeping the current dataset", reading=True)
             else:
                 _try_dataset(spec, ", ".join(f.name for f in files))
     st.caption(f"Loaded: **{ss[state.DATASET_LABEL]}**")
+
+
+def _path_source() -> None:
+    """Server paths, only inside the allowed roots (:func:`tsviz.ui.workspace.data_roots`)."""
+    ws = workspace.current()
+    roots = workspace.data_roots(ws.root)
+    if not roots:
+        st.info("Reading files on the server is turned off here (TSVIZ_DATA_ROOTS is empty); use "
+                "**Built-in** or **Upload**.")
+        return
+    shown = ["your workspace" if r == ws.root.resolve() else str(r) for r in roots]
+    kind = st.selectbox("Format", list(FOLDER_KINDS), format_func=FOLDER_KINDS.get, key="sb_ds_kind")
+    path = st.text_input("Folder or file", key="sb_ds_path", placeholder="a folder or file in an allowed folder",
+                         help="Allowed: " + "; ".join(shown) + ". A relative path starts in the first of them. "
+                              "UCR: the dataset folder; WFDB: a folder of records or one record path without "
+                              "extension; Kaggle: the folder with mitbih_train/test.csv")
+    if st.button("Load", key="sb_ds_load", disabled=not path.strip()):
+        try:
+            resolved = workspace.resolve_allowed(path, roots)
+        except workspace.PathNotAllowed as exc:
+            st.error(f"Could not load that path: {exc}")
+            return
+        _try_dataset(f"{kind}:{resolved}", f"{resolved.name} ({kind})")
 
 
 def _model_section(ds) -> None:
@@ -108,7 +127,7 @@ def _model_section(ds) -> None:
         try:
             get_model(requested, ss[state.DEVICE])
         except Exception as exc:  # noqa: BLE001
-            show_error(exc, "Could not load that model; keeping the previous one")
+            show_error(exc, "Could not load that model; keeping the previous one", reading=True)
         else:
             ss[state.MODEL_PATH] = current = requested
     if not choices:
@@ -122,15 +141,19 @@ def _model_section(ds) -> None:
     with st.expander("Upload a checkpoint"):
         files = st.file_uploader("model.safetensors + model.json", type=["safetensors", "json"],
                                  accept_multiple_files=True, key="sb_model_upload", max_upload_size=state.MAX_UPLOAD_MB)
+        replace = st.checkbox("Replace my model of the same name", False, key="sb_model_replace",
+                              help="Otherwise a checkpoint whose name you already use is saved as name-2, name-3, …")
         if st.button("Add model", key="sb_model_add", disabled=not files):
-            _add_uploaded_model(list(files), ds)
+            _add_uploaded_model(list(files), ds, replace=replace)
 
 
 def _on_model_pick() -> None:
     st.session_state["sb_model_requested"] = st.session_state["sb_model"]
 
 
-def _add_uploaded_model(files: list[Any], ds) -> None:
+def _add_uploaded_model(files: list[Any], ds, *, replace: bool = False) -> None:
+    """Check an uploaded checkpoint in a staging folder, then publish it to the workspace's
+    ``models/uploaded/`` under a free name (or over the same name when ``replace``)."""
     from tsviz.models import load as load_model
     from tsviz.ui.cache import compatible
 
@@ -138,27 +161,23 @@ def _add_uploaded_model(files: list[Any], ds) -> None:
     if set(names) != {".safetensors", ".json"} or len(files) != 2:
         st.error("Upload exactly one .safetensors file and its .json card together.")
         return
-    stem_name = Path(names[".safetensors"].name).stem
+    wanted = workspace.safe_name(Path(names[".safetensors"].name).stem)
     folder = state.user_model_dir() / "uploaded"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".checking-{stem_name}"
-    (tmp.with_name(tmp.name + ".safetensors")).write_bytes(names[".safetensors"].getvalue())
-    (tmp.with_name(tmp.name + ".json")).write_bytes(names[".json"].getvalue())
     try:
-        model = load_model(tmp)
+        with workspace.checkpoint_slot(folder, wanted, replace=replace) as slot:
+            for suffix in (".safetensors", ".json"):
+                workspace.atomic_write_bytes(slot.staging.with_name(slot.name + suffix), names[suffix].getvalue())
+            model = load_model(slot.staging)  # validated before anything is published
     except Exception as exc:  # noqa: BLE001
-        show_error(exc, "Checkpoint rejected")
-        for suffix in (".safetensors", ".json"):
-            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        show_error(exc, "Checkpoint rejected", reading=True)
         return
-    for suffix in (".safetensors", ".json"):
-        tmp.with_name(tmp.name + suffix).replace(folder / f"{stem_name}{suffix}")
+    saved = f"{slot.name} (you already have a model named {wanted})" if slot.renamed else slot.name
     if not compatible(model.card, ds):
-        st.warning(f"Saved {stem_name}, but it expects input {model.card['hparams']} and does not fit the "
+        st.warning(f"Saved {saved}, but it expects input {model.card['hparams']} and does not fit the "
                    f"current dataset; it will be offered for datasets it fits.")
     else:
-        st.session_state[state.MODEL_PATH] = str(folder / stem_name)
-        st.success(f"Added and selected {stem_name}.")
+        st.session_state[state.MODEL_PATH] = str(slot.final)
+        st.success(f"Added and selected {saved}.")
 
 
 def _device_section() -> None:
@@ -173,8 +192,37 @@ def _device_section() -> None:
         help="CUDA when PyTorch sees a GPU, otherwise CPU.")
 
 
+def _login_gate() -> None:
+    """When the operator configured Streamlit's login (``[auth]`` in ``.streamlit/secrets.toml``),
+    ask for it before anything else and show who is signed in; without ``[auth]``, do nothing."""
+    try:
+        user = st.user
+        configured = "is_logged_in" in user
+        logged_in = user.get("is_logged_in") is True
+    except Exception:  # noqa: BLE001 - no script context: nothing to gate
+        return
+    if not configured:
+        return
+    if logged_in:
+        with st.sidebar:
+            st.caption(f"Signed in as **{user.get('email') or user.get('name') or 'you'}** · your own workspace")
+            st.button("Log out", key="sb_logout", on_click=st.logout)
+        return
+    st.title("tsviz")
+    st.write("This server asks you to log in. Your models and uploads are kept in your own workspace, "
+             "visible to nobody else.")
+    st.button("Log in", key="sb_login", type="primary", on_click=st.login)
+    st.stop()
+
+
 def render_sidebar() -> Selection:
     """Draw the shared sidebar and return the current selection (always a loadable dataset)."""
+    _login_gate()
+    try:
+        workspace.current()
+    except Exception as exc:  # noqa: BLE001 - a misconfigured TSVIZ_HOME: say so, run nothing
+        show_error(exc, "This server cannot store your work")
+        st.stop()
     init_state()
     ss = st.session_state
     with st.sidebar:
@@ -182,7 +230,7 @@ def render_sidebar() -> Selection:
         try:
             ds = get_dataset(ss[state.DATASET_SPEC])
         except Exception as exc:  # noqa: BLE001 - e.g. a file removed since; go back to the default
-            show_error(exc, "The selected dataset can no longer be loaded; back to the default")
+            show_error(exc, "The selected dataset can no longer be loaded; back to the default", reading=True)
             ss[state.DATASET_SPEC], ss[state.DATASET_LABEL] = state.DEFAULT_DATASET, BUILTINS[state.DEFAULT_DATASET]
             ds = get_dataset(state.DEFAULT_DATASET)
         _model_section(ds)
@@ -193,6 +241,6 @@ def render_sidebar() -> Selection:
                 model = get_model(ss[state.MODEL_PATH], ss[state.DEVICE])
                 card = model.card
             except Exception as exc:  # noqa: BLE001
-                show_error(exc, "Could not load the selected model")
+                show_error(exc, "Could not load the selected model", reading=True)
                 ss[state.MODEL_PATH] = None
     return Selection(ds, ss[state.DATASET_SPEC], model, ss[state.MODEL_PATH], card, ss[state.DEVICE])

@@ -1,14 +1,13 @@
 """Session-state keys and defaults shared by every page."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 DEFAULT_DATASET = "synthetic-ecg"
 DEFAULT_MODEL_STEM = "synthetic-ecg--resnet--standard"
 
 #: session_state keys
-DATASET_SPEC = "tsviz_dataset_spec"        # str, e.g. "synthetic-ecg" or "csv:/tmp/.../x.csv"
+DATASET_SPEC = "tsviz_dataset_spec"        # str, e.g. "synthetic-ecg" or "csv:<workspace>/uploads/.../x.csv"
 DATASET_LABEL = "tsviz_dataset_label"      # what the user sees
 MODEL_PATH = "tsviz_model_path"            # checkpoint stem (str) or None
 DEVICE = "tsviz_device"                    # "cpu" | "cuda"
@@ -21,19 +20,21 @@ MAX_TRAIN_EPOCHS = 200
 
 
 def user_model_dir() -> Path:
-    """Where models trained in the app are saved (``TSVIZ_USER_MODELS`` or ``<repo>/user_models``)."""
-    env = os.environ.get("TSVIZ_USER_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "user_models"
+    """Where this session's user keeps models trained or uploaded in the app (their workspace's
+    ``models/``, under ``TSVIZ_HOME``; see :mod:`tsviz.ui.workspace`)."""
+    from tsviz.ui import workspace
+
+    return workspace.current().models
 
 
 def upload_dir() -> Path:
-    """Where uploaded files are stored (``TSVIZ_UPLOADS`` or a per-user temp folder)."""
-    import tempfile
+    """Where this session's user's uploaded data files are stored (their workspace's ``uploads/``)."""
+    from tsviz.ui import workspace
 
-    env = os.environ.get("TSVIZ_UPLOADS")
-    p = Path(env) if env else Path(tempfile.gettempdir()) / "tsviz-uploads"
+    p = workspace.current().uploads
     p.mkdir(parents=True, exist_ok=True)
     return p
+
 
 #: Attack page: the last attack run (dict with model_path, spec, report, indices, split, ...).
 ATTACK_RESULT = "tsviz_attack_result"
@@ -67,6 +68,7 @@ MAX_COMPARE_SAMPLES = 2000
 
 
 def user_odenet_dir() -> Path:
-    """Where ODENets fitted in the app are saved: beside the user models, in ``<user_models>_odenets``."""
-    d = user_model_dir()
-    return d.with_name(d.name + "_odenets")
+    """Where ODENets fitted in the app are saved (the user's workspace's ``odenets/``)."""
+    from tsviz.ui import workspace
+
+    return workspace.current().odenets
