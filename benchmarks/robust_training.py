@@ -1,6 +1,6 @@
 """Table I of the ODE-guided augmentation paper on a UCR set (JSON): True / FGSM / BIM accuracy per method.
 
-    python benchmarks/robust_training.py [--data ../shared/data/ucr/TwoLeadECG] [--epochs 50]
+    python benchmarks/robust_training.py [--data DATA/ucr/TwoLeadECG] [--epochs 50]
                                          [--methods baseline,in_clamp_grad,...] [--quick]
                                          [--out benchmarks/results/robust-training-twoleadecg.json]
 
@@ -16,7 +16,8 @@ amplitude range is about 5, close to the paper's 6).
 Methods (``--methods``): ``baseline`` (cross-entropy), ``in_clamp_grad``, ``in_sign_grad``,
 ``out_sign_grad``, ``rand_grad``, ``spec_den`` (augmentation recipe, eq. 6), the same with
 ``+fs`` (Feat-Sim, eq. 15, weight 1, margin 0.5), and ``nsr_loss2``, ``pgd_at`` (eps 0.1).
-Needs ``../shared/data`` (never copied into the repo).
+Needs the UCR TwoLeadECG folder (``--data``; default ``$TSVIZ_TEST_DATA/ucr/TwoLeadECG``, never
+copied into the repo).
 """
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def recipe_for(method: str, odenet_path: str) -> tuple[str, dict]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "ucr" / "TwoLeadECG"))
+    p.add_argument("--data", default=str(Path(os.environ.get("TSVIZ_TEST_DATA") or REPO.parent / "shared" / "data")
+                                           / "ucr" / "TwoLeadECG"))
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--ode-epochs", type=int, default=150)
     p.add_argument("--methods", default=",".join(DEFAULT_METHODS))
@@ -78,7 +80,7 @@ def main(argv=None) -> int:
     from tsviz.training.robustness import TABLE1_ATTACKS, robustness_table
 
     if not Path(args.data).exists():
-        raise SystemExit(f"{args.data} not found: this benchmark needs ../shared/data")
+        raise SystemExit(f"{args.data} not found: this benchmark needs the UCR TwoLeadECG folder (--data)")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     epochs, ode_epochs, n_test = args.epochs, args.ode_epochs, args.n_test
     if args.quick:

@@ -1,13 +1,20 @@
-"""Shared fixtures: tiny datasets and the location of ../shared/data."""
+"""Shared fixtures: tiny datasets and the location of the real data some tests read.
+
+Real data (UCR folders such as ``ucr/ECG200``, MIT-BIH records ``mitdb/``, ``svdb/``) is read from
+the folder ``TSVIZ_TEST_DATA`` names, by default ``shared/data`` beside the repository (the
+team's copy); tests that need it skip, with the reason, when it is absent. It is never copied into
+the repository.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("TSVIZ_TEST_DATA") or REPO.parent / "shared" / "data").expanduser()
 
 
 @pytest.fixture(autouse=True)
@@ -17,10 +24,11 @@ def _tsviz_home(tmp_path_factory, monkeypatch):
 
 
 def shared_data(*parts: str) -> Path:
-    """Path under ../shared/data, skipping the test with a reason when it is absent."""
+    """Path under the real-data folder, skipping the test with a reason when it is absent."""
     p = SHARED_DATA.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"real data not available: {p} is absent (tests read ../shared/data beside the repo)")
+        pytest.skip(f"real data not available: {p} is absent (set TSVIZ_TEST_DATA to a folder with "
+                    f"ucr/<NAME>/ and mitdb/ — see the README's Development section)")
     return p
 
 

@@ -175,9 +175,11 @@ def test_no_roots_turns_the_path_source_off(monkeypatch):
 
 
 def test_shared_ucr_folder_loads_when_it_is_a_root(monkeypatch):
-    ecg200 = REPO.parent / "shared" / "data" / "ucr" / "ECG200"
+    from conftest import SHARED_DATA
+
+    ecg200 = SHARED_DATA / "ucr" / "ECG200"
     if not ecg200.is_dir():
-        pytest.skip(f"real data not available: {ecg200} is absent (tests read ../shared/data beside the repo)")
+        pytest.skip(f"real data not available: {ecg200} is absent (set TSVIZ_TEST_DATA)")
     monkeypatch.setenv("TSVIZ_DATA_ROOTS", str(ecg200.parent.parent))
     at = _app().run()
     assert _load_path(at, str(ecg200), kind="ucr") == []

@@ -1,4 +1,4 @@
-"""Every attack on a real UCR ECG set (ECG200), from ../shared/data; skipped when that is absent."""
+"""Every attack on a real UCR ECG set (ECG200), from the real-data folder (TSVIZ_TEST_DATA); skipped when absent."""
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +7,9 @@ import torch
 
 from tsviz.attacks import evaluate, make_attack
 
-ECG200 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ucr" / "ECG200"
+from conftest import SHARED_DATA  # noqa: E402
+
+ECG200 = SHARED_DATA / "ucr" / "ECG200"
 
 PARAMS = {
     "fgsm": {}, "bim": {"alpha": 0.1, "steps": 5}, "pgd": {"alpha": 0.1, "steps": 5},

@@ -22,7 +22,7 @@ from tsviz.data.ucr import load_ucr
 from tsviz.data.validation import MAX_LENGTH, check_file, encode_labels
 from tsviz.data.wfdb_records import FS_OUT_RANGE, MAX_UPSAMPLE, load_wfdb
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 SECRET = "alice-s3cret"  # planted in hostile files: must never appear in a message
 
 
@@ -528,7 +528,7 @@ def test_wfdb_record_names_are_plain(record):
 
 def test_wfdb_real_records_pass_the_annotation_checks():
     if not (SHARED_DATA / "mitdb" / "100.atr").is_file():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent (see shared/data/PROVENANCE.md)")
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set TSVIZ_TEST_DATA)")
     ds = _load_record(SHARED_DATA / "svdb" / "800")
     assert ds.fs == 125.0 and ds.X_train.shape[0] + ds.X_test.shape[0] > 1800
 

@@ -9,8 +9,7 @@ import pytest
 from tsviz.data import DataError, load
 from tsviz.data.ucr import UCR_SOURCE, load_ucr
 
-# Real data lives next to the repo: <repo>/../shared/data (see PROVENANCE.md there).
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 #: Official UCR 2018 sizes: name -> (n_train, n_test, length, n_classes).
 UCR_OFFICIAL = {
@@ -30,7 +29,7 @@ UCR_OFFICIAL = {
 def shared_data() -> Path:
     """The shared real-data folder, or skip with the reason."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA.resolve()} is absent (see shared/data/PROVENANCE.md)")
+        pytest.skip(f"real data folder {SHARED_DATA.resolve()} is absent (set TSVIZ_TEST_DATA)")
     return SHARED_DATA.resolve()
 
 

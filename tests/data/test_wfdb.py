@@ -10,7 +10,7 @@ import pytest
 from tsviz.data import DataError, load
 from tsviz.data.wfdb_records import AAMI_CLASSES, AAMI_TABLE, _read_record, aami_codes, load_wfdb
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 FS = 360
 DURATION_S = 20
@@ -24,7 +24,7 @@ R2_SYMBOLS = ["N", "R", "E", "j", "Q", "f", "a", "J", "e", "S"]
 def shared_data() -> Path:
     """The shared real-data folder, or skip with the reason."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA.resolve()} is absent (see shared/data/PROVENANCE.md)")
+        pytest.skip(f"real data folder {SHARED_DATA.resolve()} is absent (set TSVIZ_TEST_DATA)")
     return SHARED_DATA.resolve()
 
 

@@ -1,6 +1,6 @@
 """Time masks of the self-ensemble paper: binomial ``M_B`` and continuous ``M_C``.
 
-Reference: "Certified Robustness for Time Series Classification with Efficient Self-Ensemble"
+Reference: "Boosting Certified Robustness for Time Series Classification with Efficient Self-Ensemble"
 (shared paper ``certified-robustness-tsc-self-ensemble.txt``), Algorithms 1-2 and section 5.3.
 A mask is a boolean ``(T,)`` row: ``True`` keeps the time step, ``False`` sets it to 0 (in all
 channels). One definition serves both uses: :func:`binomial_mask` / :func:`continuous_mask` draw

@@ -2,8 +2,8 @@
 its equal-energy band, pA and margin histograms, ablations, attack success and soundness checks.
 
 Randomized smoothing (Cohen, Rosenfeld & Kolter 2019, "Certified adversarial robustness via
-randomized smoothing") and its self-ensemble variant (Liu et al., CIKM 2024, "Certified Robustness
-for Time Series Classification with Efficient Self-Ensemble", Figures 2-6 and Table 4). Radii are
+randomized smoothing") and its self-ensemble variant (Dong, Li, Zheng, Chen & Zhang, CIKM 2024, "Boosting Certified
+Robustness for Time Series Classification with Efficient Self-Ensemble", Figures 2-6 and Table 4). Radii are
 L2 norms in signal units (``"mV"`` for ECG).
 
 Pure functions from plain numpy arrays, pandas DataFrames and dicts (no :mod:`tsviz.certify`
