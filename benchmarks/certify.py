@@ -11,7 +11,7 @@ smoothing work three ways -- ``N`` test series, ``n`` Gaussian draws each, ``M``
 * ``tsviz``: ``Smoothed(model, sigma, masks).counts(x, n, seed=0)`` -- samples, draws and masks
   batched into one pipeline with the automatic row count (``batch_size="auto"``).
 * ``bare_forward``: the lower bound. The same ``N * n`` noisy inputs, in chunks of the same number
-  of draws ``Smoothed`` uses (its automatic row count from ``_auto_rows`` -- ``ACTIVATION_BUDGET`` /
+  of draws ``Smoothed`` uses (its automatic row count from ``auto_batch_rows`` -- ``ACTIVATION_BUDGET`` /
   activation elements per row, on CPU also ``CPU_LAYER_BUDGET`` / largest layer output per row, at
   most ``MAX_AUTO_ROWS`` -- divided by ``M``):
   ``torch.randn`` -> ``* sigma + x`` -> (``* masks`` -> softmax -> mean over masks) -> ``model`` ->
@@ -75,10 +75,10 @@ def auto_rows(model, x) -> int:
     """The row count ``Smoothed(batch_size="auto")`` uses for ``model`` on inputs like ``x``."""
     import torch
 
-    from tsviz.certify.smoothing import _auto_rows
+    from tsviz.certify.smoothing import auto_batch_rows
 
     with torch.no_grad():
-        return _auto_rows([model], x)
+        return auto_batch_rows([model], x)
 
 
 # ---------------------------------------------------------------------------------- methods

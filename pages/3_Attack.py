@@ -70,7 +70,7 @@ def cost_matrix(kind: str, X, y):
 
 if run:
     from tsviz.attacks import evaluate, make_attack
-    from tsviz.attacks.selection import select_samples
+    from tsviz.data.selection import select_samples
     from tsviz.models.inference import predict
 
     try:

@@ -59,7 +59,7 @@ with st.container(border=True):
     run = st.button("Certify", type="primary", key="cert_run")
 
 if run:
-    from tsviz.attacks.selection import select_samples
+    from tsviz.data.selection import select_samples
     from tsviz.certify.compare import CertConfig, certify_configs
 
     try:

@@ -73,7 +73,7 @@ with tab_methods:
             run = st.button("Explain", type="primary", key="xp_run")
 
         if run:
-            from tsviz.attacks.selection import select_samples
+            from tsviz.data.selection import select_samples
             from tsviz.explain import explain_methods
 
             try:
@@ -222,7 +222,7 @@ with tab_backdoor:
             bd_seed = c[2].number_input("Seed", 0, 2**31 - 1, 0, key="bd_seed")
             bd_run = c[3].button("Run the demo", type="primary", key="bd_run")
         if bd_run:
-            from tsviz.attacks.selection import select_samples
+            from tsviz.data.selection import select_samples
             from tsviz.explain import backdoor_demo
 
             try:

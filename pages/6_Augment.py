@@ -288,7 +288,7 @@ with tabs[3]:
             cmp_seed = c[5].number_input("Seed", 0, 2**31 - 1, 0, key="cmp_seed")
             cmp_go = st.button("Compare", type="primary", key="cmp_go")
         if cmp_go:
-            from tsviz.attacks.selection import select_samples
+            from tsviz.data.selection import select_samples
             from tsviz.models.evaluation import embed_latents, evaluate_model
             from tsviz.training.robustness import accuracy_vs_eps, robustness_table
 

@@ -101,7 +101,7 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
     import numpy as np
 
     from tsviz.attacks import evaluate, make_attack, sweep
-    from tsviz.attacks.selection import select_samples
+    from tsviz.data.selection import select_samples
     from tsviz.data import load
     from tsviz.models import resolve_model
     from tsviz.models.inference import predict
@@ -164,7 +164,7 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
 def _cmd_certify(args: argparse.Namespace) -> Any:
     import time
 
-    from tsviz.attacks.selection import select_samples
+    from tsviz.data.selection import select_samples
     from tsviz.certify import (
         ABSTAIN, Smoothed, average_certified_radius, binomial_masks, certified_accuracy, continuous_masks,
     )
@@ -219,7 +219,7 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
 def _cmd_explain(args: argparse.Namespace) -> Any:
     import numpy as np
 
-    from tsviz.attacks.selection import select_samples
+    from tsviz.data.selection import select_samples
     from tsviz.data import load
     from tsviz.explain import backdoor_demo, explain_methods, trigger_from_card
     from tsviz.models import resolve_model

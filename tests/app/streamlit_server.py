@@ -69,3 +69,21 @@ def streamlit_server(tmp: Path, env: dict[str, str] | None = None, timeout_s: fl
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def wait_until_idle(page, timeout_s: float = 120, quiet_s: float = 2.0) -> None:
+    """Wait until the app has rendered and its script has finished: no status widget or spinner for
+    ``quiet_s`` seconds (a playwright page)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    quiet_since, deadline = None, time.time() + timeout_s
+    while time.time() < deadline:
+        busy = (page.locator('[data-testid="stStatusWidget"]').count()
+                + page.locator('[data-testid="stSpinner"]').count()) > 0
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > quiet_s:
+            return
+        time.sleep(0.25)
+    raise AssertionError("page did not finish rendering in time")

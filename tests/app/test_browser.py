@@ -4,12 +4,11 @@ element is shown and saves a full-page screenshot per page."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-from streamlit_server import CHROMIUM, FLAGS, REPO, streamlit_server
+from streamlit_server import CHROMIUM, FLAGS, REPO, streamlit_server, wait_until_idle
 
 PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify"),
          ("Explain", "explain"), ("Augment", "augment")]  # url paths of app.py
@@ -25,21 +24,8 @@ def server(tmp_path_factory):
 
 
 def _wait_until_idle(page, timeout_s: float = 120) -> None:
-    """Wait for the app to render and the script to finish (no 'running' widget for 2 s)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
     page.wait_for_selector('h1', timeout=timeout_s * 1000)
-    quiet_since, deadline = None, time.time() + timeout_s
-    while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
-            page.locator('[data-testid="stSpinner"]').count() > 0
-        if running:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since > 2.0:
-            return
-        time.sleep(0.25)
-    raise AssertionError("page did not finish rendering in time")
+    wait_until_idle(page, timeout_s)
 
 
 def test_every_page_renders_in_chromium(server):

@@ -7,12 +7,11 @@ round after round (a leak of per-session results or models would add to it every
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from streamlit_server import CHROMIUM, FLAGS, streamlit_server
+from streamlit_server import CHROMIUM, FLAGS, streamlit_server, wait_until_idle
 
 SESSIONS = 8
 ROUNDS = 3
@@ -26,19 +25,7 @@ MAX_PER_SESSION_MB = 300
 
 
 def _idle(page, timeout_s: float = 300) -> None:
-    """Wait until the script has finished: no spinner or status widget for 1.5 s."""
-    quiet, deadline = None, time.time() + timeout_s
-    while time.time() < deadline:
-        busy = (page.locator('[data-testid="stStatusWidget"]').count()
-                + page.locator('[data-testid="stSpinner"]').count()) > 0
-        if busy:
-            quiet = None
-        elif quiet is None:
-            quiet = time.time()
-        elif time.time() - quiet > 1.5:
-            return
-        time.sleep(0.25)
-    raise AssertionError("page did not finish in time")
+    wait_until_idle(page, timeout_s, quiet_s=1.5)
 
 
 def _eps(session: int, rnd: int) -> str:

@@ -292,17 +292,6 @@ def test_analysis_inputs(model, data):
     assert np.isfinite(res.clean).all()
 
 
-def test_selection_refuses_float_indices():
-    from tsviz.attacks.selection import select_samples
-
-    y = np.arange(10) % 3
-    with pytest.raises(AttackError, match="indices must be integers"):
-        select_samples(y, mode="indices", indices=[1.7])
-    with pytest.raises(AttackError, match="integer class_index"):
-        select_samples(y, mode="class", class_index=1.0)
-    assert select_samples(y, mode="indices", indices=np.array([3, 1])).tolist() == [1, 3]
-
-
 @pytest.mark.parametrize("target", [1, np.int64(1), torch.tensor(1), [1, 0, 1, 1], np.array([1, 0, 1, 1]),
                                     torch.tensor([1, 0, 1, 1])])
 def test_integer_targets_in_every_form(target, model, data):

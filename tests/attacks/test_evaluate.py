@@ -6,7 +6,6 @@ import torch
 from torch import nn
 
 from tsviz.attacks import FGSM, PGD, AttackError, evaluate, make_attack, sweep, with_eps
-from tsviz.attacks.selection import select_samples
 
 
 class Linear2(nn.Module):
@@ -119,15 +118,3 @@ def test_make_attack():
         make_attack("fgsm", eps=0.1, bogus=1)
 
 
-def test_select_samples():
-    y = np.array([0, 1, 2, 0, 1, 2, 0])
-    a = select_samples(y, n=3, seed=1)
-    assert len(a) == 3 and np.array_equal(a, select_samples(y, n=3, seed=1))
-    assert set(y[select_samples(y, mode="class", class_index=2, n=10)]) == {2}
-    pred = np.array([0, 0, 2, 0, 0, 2, 1])
-    assert select_samples(y, mode="misclassified", predictions=pred, n=10).tolist() == [1, 4, 6]
-    assert select_samples(y, mode="indices", indices=[5, 2], n=10).tolist() == [2, 5]
-    for kw, match in [(dict(mode="x"), "mode"), (dict(n=0), "n must"), (dict(mode="class"), "class_index"),
-                      (dict(mode="indices", indices=[99]), "outside"), (dict(mode="correct"), "predictions")]:
-        with pytest.raises(AttackError, match=match):
-            select_samples(y, **{"n": 3, **kw})

@@ -191,14 +191,14 @@ def test_auto_batch_measures_activations():
     from torch import nn
 
     from tsviz.certify.smoothing import (ACTIVATION_BUDGET, CPU_LAYER_BUDGET, MAX_AUTO_ROWS,
-                                         _activation_elements_per_row, _auto_rows)
+                                         _activation_elements_per_row, auto_batch_rows)
 
     small = nn.Sequential(nn.Flatten(), nn.Linear(8, 2))
     x = torch.zeros(3, 1, 8)
     assert _activation_elements_per_row([small], x) == (8 + 2, 8)
-    assert _auto_rows([small], x) == MAX_AUTO_ROWS
+    assert auto_batch_rows([small], x) == MAX_AUTO_ROWS
     wide = nn.Sequential(nn.Conv1d(1, 4096, 3, padding=1), nn.Flatten(), nn.Linear(4096 * 8, 2))
     total, largest = _activation_elements_per_row([wide], x)
     assert (total, largest) == (4096 * 8 * 2 + 2, 4096 * 8)
     # on CPU the largest layer (cache) bound is the tighter one here
-    assert _auto_rows([wide], x) == min(ACTIVATION_BUDGET // total, CPU_LAYER_BUDGET // largest) == 64
+    assert auto_batch_rows([wide], x) == min(ACTIVATION_BUDGET // total, CPU_LAYER_BUDGET // largest) == 64

@@ -81,7 +81,7 @@ def test_psd_without_fs_is_in_cycles_per_sample_and_chunking_matches(monkeypatch
     assert psd.peak_frequencies()[0, 0] == pytest.approx(0.25)
     import tsviz.data.stats as stats
 
-    monkeypatch.setattr(stats, "_PSD_CHUNK_VALUES", 3 * T)  # 3 series per Welch batch
+    monkeypatch.setattr(stats, "PSD_CHUNK_VALUES", 3 * T)  # 3 series per Welch batch
     np.testing.assert_allclose(class_psd(ds).psd, psd.psd, rtol=1e-12)
 
 

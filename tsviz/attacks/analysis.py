@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from tsviz._arrays import readonly as _frozen
+from tsviz.core.arrays import readonly as _frozen
 from tsviz.attacks.base import AttackError
 from tsviz.core import as_series, check_model_input
-from tsviz.data.stats import _PSD_CHUNK_VALUES, MAX_EMBED_POINTS, _check_int, subsample_indices
+from tsviz.core import check_int
+from tsviz.data.stats import MAX_EMBED_POINTS, PSD_CHUNK_VALUES, subsample_indices
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -189,7 +190,7 @@ def _welch_chunks(arrays: tuple[np.ndarray, ...], fs: float, nperseg: int):
     from scipy.signal import welch
 
     n, C, T = arrays[0].shape
-    chunk = max(1, _PSD_CHUNK_VALUES // max(1, C * T * len(arrays)))
+    chunk = max(1, PSD_CHUNK_VALUES // max(1, C * T * len(arrays)))
     for start in range(0, n, chunk):  # batches of many series, not a per-sample loop
         sl = slice(start, min(start + chunk, n))
         out = []
@@ -239,7 +240,7 @@ def welch_compare(x: Any, x_adv: Any, fs: float | None = None, *, nperseg: int |
     if T < 2:
         raise AttackError(f"series of length {T} have no spectrum (need T >= 2)")
     fs = _check_fs(fs)
-    nperseg = min(T, 256) if nperseg is None else _check_int("nperseg", nperseg, 2, T)
+    nperseg = min(T, 256) if nperseg is None else check_int("nperseg", nperseg, 2, T)
     if not isinstance(per_sample, (bool, np.bool_)):
         raise AttackError(f"per_sample must be True or False, got {per_sample!r}")
     F = nperseg // 2 + 1
@@ -428,9 +429,9 @@ def latent_shift(model: torch.nn.Module, x: Any, x_adv: Any, *, seed: int = 0,
                           f"{type(model).__name__} has none")
     xa, xb = _pair(x, x_adv)
     check_model_input(model, torch.from_numpy(xa[:1]), error=AttackError)
-    seed = _check_int("seed", seed, 0)
-    max_points = _check_int("max_points", max_points, 1, MAX_EMBED_POINTS)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    seed = check_int("seed", seed, 0)
+    max_points = check_int("max_points", max_points, 1, MAX_EMBED_POINTS)
+    batch_size = check_int("batch_size", batch_size, 1)
     n = xa.shape[0]
     idx = subsample_indices(n, max_points, seed)
     za, zb = _latents(model, (torch.as_tensor(xa[idx], dtype=torch.float32),

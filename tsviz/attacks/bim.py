@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from tsviz.attacks.base import MAX_STEPS, Attack, AttackResult, check_int, check_positive, margin_success
-from tsviz.attacks.pgd import _ce_objective, _projected_ascent
+from tsviz.attacks.pgd import _ce_objective, projected_ascent
 
 __all__ = ["BIM"]
 
@@ -69,7 +69,7 @@ class BIM(Attack):
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
         loss_fn, ascend = _ce_objective(y, target)
         steps = int(self.steps)
-        x_adv, logits, trace = _projected_ascent(model, x, x, loss_fn, ascend, float(self.eps), float(self.alpha),
+        x_adv, logits, trace = projected_ascent(model, x, x, loss_fn, ascend, float(self.eps), float(self.alpha),
                                                  steps, "inf", bounds, progress, label="BIM")
         return AttackResult(
             x_adv=x_adv,

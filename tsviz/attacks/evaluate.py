@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz._arrays import readonly
+from tsviz.core.arrays import readonly
 from tsviz.attacks.base import (
     Attack, AttackError, AttackResult, check_inputs, check_label_range, guard_model, model_logits, resolve_target,
 )
 from tsviz.core import check_budget, check_cost
 
-__all__ = ["AttackReport", "evaluate", "with_eps", "sweep", "SweepResult"]
+__all__ = ["check_eps_values", "AttackReport", "evaluate", "with_eps", "sweep", "SweepResult"]
 
 
 def _confusion(y: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
@@ -303,7 +303,7 @@ class SweepResult:
         return {"rows": list(self.rows)}
 
 
-def _eps_values(eps_values: Any) -> list[float]:
+def check_eps_values(eps_values: Any) -> list[float]:
     try:
         values = [float(e) for e in eps_values]
     except (TypeError, ValueError):
@@ -334,7 +334,7 @@ def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequen
     AttackError
         As :func:`evaluate`, for any cell, before the first one runs.
     """
-    eps_values = _eps_values(eps_values)
+    eps_values = check_eps_values(eps_values)
     if not isinstance(attacks, dict) or not attacks:
         raise AttackError("sweep needs at least one attack")
     for label, attack in attacks.items():

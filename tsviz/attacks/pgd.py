@@ -21,7 +21,7 @@ from tsviz.attacks.base import (
 from tsviz.attacks.base import check_bool as _check_bool
 from tsviz.attacks.base import resolve_generator as _resolve_generator
 
-__all__ = ["PGD", "NORMS"]
+__all__ = ["projected_ascent", "PGD", "NORMS"]
 
 #: Norms accepted by the iterative white-box attacks.
 NORMS = ("inf", "l2")
@@ -77,7 +77,7 @@ def _random_start(x: torch.Tensor, eps: float, norm: str, gen: torch.Generator,
     return apply_bounds(x + delta, bounds).detach()
 
 
-def _projected_ascent(model: torch.nn.Module, x: torch.Tensor, x0: torch.Tensor, loss_fn: LossFn, ascend: float,
+def projected_ascent(model: torch.nn.Module, x: torch.Tensor, x0: torch.Tensor, loss_fn: LossFn, ascend: float,
                       eps: float, alpha: float, steps: int, norm: str,
                       bounds: "tuple[torch.Tensor, torch.Tensor] | None",
                       progress: Callable[[float, str], None] | None = None, *, done: int = 0, total: int | None = None,
@@ -212,7 +212,7 @@ class PGD(Attack):
         best = None
         for r in range(restarts):
             x0 = _random_start(x, eps, self.norm, gen, bounds) if self.random_start else x
-            x_adv, logits, trace = _projected_ascent(
+            x_adv, logits, trace = projected_ascent(
                 model, x, x0, loss_fn, ascend, eps, alpha, steps, self.norm, bounds, progress,
                 done=r * steps, total=restarts * steps, label="PGD")
             success = margin_success(logits, y, target)

@@ -16,7 +16,7 @@ from tsviz.attacks.base import (
     MAX_STEPS, Attack, AttackError, AttackResult, check_int, check_positive, margin_success,
 )
 from tsviz.attacks.cost_matrix import validate_cost
-from tsviz.attacks.pgd import _check_bool, _check_norm, _projected_ascent, _random_start, _resolve_generator
+from tsviz.attacks.pgd import _check_bool, _check_norm, projected_ascent, _random_start, _resolve_generator
 
 __all__ = ["WPGD", "wasserstein_loss"]
 
@@ -166,7 +166,7 @@ class WPGD(Attack):
             return wasserstein_loss(logits, y, cost, p, lam)
 
         x0 = _random_start(x, eps, self.norm, _resolve_generator(generator), bounds) if self.random_start else x
-        x_adv, logits, trace = _projected_ascent(model, x, x0, loss_fn, 1.0, eps, alpha, steps, self.norm, bounds,
+        x_adv, logits, trace = projected_ascent(model, x, x0, loss_fn, 1.0, eps, alpha, steps, self.norm, bounds,
                                                  progress, label="WPGD")
         return AttackResult(
             x_adv=x_adv,

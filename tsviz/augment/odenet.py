@@ -446,7 +446,7 @@ def save_odenet(odenet: ODENet, path: str | os.PathLike, card: dict[str, Any] | 
     from safetensors.torch import save_file
 
     from tsviz import __version__
-    from tsviz.models.checkpoint import _jsonable, checkpoint_paths
+    from tsviz.models.checkpoint import jsonable, checkpoint_paths
 
     if not isinstance(odenet, ODENet):
         raise AugmentError(f"odenet must be an ODENet, got {type(odenet).__name__}")
@@ -460,7 +460,7 @@ def save_odenet(odenet: ODENet, path: str | os.PathLike, card: dict[str, Any] | 
                  "dt": float(odenet.dt), "tsviz_version": __version__})
     state = {k: v.detach().to("cpu").contiguous() for k, v in odenet.state_dict().items()}
     save_file(state, str(weights), metadata={"format": ODENET_FORMAT, "arch": ODENet.arch})
-    card_path.write_text(json.dumps(_jsonable(full), indent=2, sort_keys=True) + "\n")
+    card_path.write_text(json.dumps(jsonable(full), indent=2, sort_keys=True) + "\n")
     return weights
 
 

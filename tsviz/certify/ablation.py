@@ -11,7 +11,7 @@ import torch
 
 from tsviz.certify.compare import CertConfig, Comparison, certify_configs
 from tsviz.certify.errors import CertifyError
-from tsviz.certify.masks import MASK_KINDS, MAX_MASKS, _check_int, _check_keep
+from tsviz.certify.masks import MASK_KINDS, MAX_MASKS, _check_int, check_keep
 
 __all__ = ["ablation"]
 
@@ -45,7 +45,7 @@ def ablation(model: torch.nn.Module, x, y, sigma: float, *, kind: str = "binomia
         raise CertifyError("sizes and keeps must be non-empty")
     for m in sizes:
         _check_int("sizes", m, 1, MAX_MASKS)
-    keeps = [_check_keep(p) for p in keeps]
+    keeps = [check_keep(p) for p in keeps]
     if kind not in MASK_KINDS:
         raise CertifyError(f"kind must be one of {MASK_KINDS}, got {kind!r}")
     configs = [CertConfig("Single", model, sigma)] if include_single else []

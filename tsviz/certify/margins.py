@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsviz._arrays import readonly
+from tsviz.core.arrays import readonly
 from tsviz.certify.errors import CertifyError
 from tsviz.certify.smoothing import Smoothed
 from tsviz.core import as_labels

@@ -29,10 +29,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tsviz._arrays import readonly
+from tsviz.core.arrays import readonly
 from tsviz.certify.errors import CertifyError
 
-__all__ = ["binomial_masks", "continuous_masks", "binomial_mask", "continuous_mask", "MAX_MASKS", "MASK_KINDS"]
+__all__ = ["check_keep", "binomial_masks", "continuous_masks", "binomial_mask", "continuous_mask", "MAX_MASKS", "MASK_KINDS"]
 
 #: Mask families.
 MASK_KINDS = ("binomial", "continuous")
@@ -48,7 +48,7 @@ def _check_int(name: str, value, lo: int, hi: int) -> int:
     return int(value)
 
 
-def _check_keep(keep) -> float:
+def check_keep(keep) -> float:
     ok = isinstance(keep, (int, float, np.integer, np.floating)) and not isinstance(keep, bool)
     if not ok or not np.isfinite(keep) or not 0.0 < keep <= 1.0:
         raise CertifyError(f"keep must be a number in (0, 1], got {keep!r}")
@@ -82,7 +82,7 @@ def binomial_masks(m: int, T: int, keep: float, *, seed: int = 0) -> np.ndarray:
     """
     m = _check_int("m", m, 1, MAX_MASKS)
     T = _check_int("T", T, 1, _MAX_T)
-    keep = _check_keep(keep)
+    keep = check_keep(keep)
     gen = torch.Generator().manual_seed(_check_seed(seed))
     masks = binomial_mask(m, T, keep, generator=gen).numpy()
     empty = ~masks.any(axis=1)
@@ -116,7 +116,7 @@ def binomial_mask(b: int, T: int, keep: float, *, generator: torch.Generator | N
     -------
     Tensor, bool, shape ``(b, T)`` on ``device``; True = kept.
     """
-    keep = _check_keep(keep)
+    keep = check_keep(keep)
     return _rand((b, T), generator, torch.device(device)) < keep
 
 
@@ -133,7 +133,7 @@ def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator |
     -------
     Tensor, bool, shape ``(b, T)`` on ``device``; True = kept; every row keeps exactly ``L`` steps.
     """
-    keep = _check_keep(keep)
+    keep = check_keep(keep)
     dev = torch.device(device)
     L = min(T, max(1, round(keep * T)))
     S = max(1, L // 2)
@@ -185,6 +185,6 @@ def continuous_masks(m: int, T: int, keep: float, *, seed: int = 0) -> np.ndarra
     """
     m = _check_int("m", m, 1, MAX_MASKS)
     T = _check_int("T", T, 1, _MAX_T)
-    keep = _check_keep(keep)
+    keep = check_keep(keep)
     gen = torch.Generator().manual_seed(_check_seed(seed))
     return readonly(continuous_mask(m, T, keep, generator=gen).numpy())

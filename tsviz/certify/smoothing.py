@@ -22,14 +22,14 @@ import numpy as np
 import torch
 from scipy import stats
 
-from tsviz._arrays import readonly
+from tsviz.core.arrays import readonly
 from tsviz.attacks.base import guard_model
 from tsviz.certify.bounds import _check_alpha, clopper_pearson_lower, cohen_radius, renyi_radius, simultaneous_bounds
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.masks import MAX_MASKS
 from tsviz.core import as_series, check_budget, check_cost, check_model_input
 
-__all__ = ["ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
+__all__ = ["auto_batch_rows", "ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
            "ACTIVATION_BUDGET", "CPU_LAYER_BUDGET", "MAX_AUTO_ROWS", "BOUNDS", "MAX_SCORES", "REASON_NONFINITE",
            "REASON_LOW_PA", "REASON_PA_PB", "REASON_ZERO_RADIUS", "input_fingerprint"]
 
@@ -85,7 +85,7 @@ def _activation_elements_per_row(members, x: torch.Tensor) -> tuple[int, int]:
     return max(total, floor), max(largest, floor)
 
 
-def _auto_rows(members, x: torch.Tensor) -> int:
+def auto_batch_rows(members, x: torch.Tensor) -> int:
     """Rows per forward pass for ``batch_size="auto"`` (see ``ACTIVATION_BUDGET``, ``CPU_LAYER_BUDGET``)."""
     total, largest = _activation_elements_per_row(members, x)
     rows = ACTIVATION_BUDGET // total
@@ -395,7 +395,7 @@ class Smoothed:
         M = 1 if masks_t is None else masks_t.shape[0]
         total = N * num
         if state["rows"] is None:
-            state["rows"] = _auto_rows(members, x)
+            state["rows"] = auto_batch_rows(members, x)
         overflow = torch.zeros((), dtype=torch.bool, device=x.device)
         start = 0
         while start < total:

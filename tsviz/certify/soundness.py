@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from scipy import stats
 
 from tsviz.attacks.base import guard_model
-from tsviz.attacks.pgd import _projected_ascent
+from tsviz.attacks.pgd import projected_ascent
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.smoothing import ABSTAIN, MAX_N, MAX_SAMPLES, CertResult, Smoothed
 from tsviz.certify.soft import MAX_SOFT_DRAWS, SoftSmoothed
@@ -192,7 +192,7 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
         if pgd_steps:
             soft = SoftSmoothed(smoothed, pgd_draws, gen)
             with guard_model(soft):
-                x_adv, _, _ = _projected_ascent(
+                x_adv, _, _ = projected_ascent(
                     soft, xs, xs, lambda lp: F.nll_loss(lp, ca, reduction="none"), 1.0,
                     eps, (2.5 * eps / pgd_steps).view(-1, 1, 1), pgd_steps, "l2", None)
             parts.append((x_adv - xs, np.arange(k), f, "pgd"))

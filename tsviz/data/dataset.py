@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tsviz._arrays import readonly as _frozen_array
+from tsviz.core.arrays import readonly as _frozen_array
 from tsviz.data.errors import DataError
 from tsviz.data.validation import check_labels, check_series
 

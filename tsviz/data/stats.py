@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tsviz._arrays import readonly as _frozen
+from tsviz.core.arrays import readonly as _frozen
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from tsviz.data.dataset import Dataset
 
-__all__ = [
+__all__ = ["PSD_CHUNK_VALUES", 
     "ClassProfile", "ClassPSD", "Embedding",
     "class_mean_std", "class_psd", "pca_series",
     "MAX_EMBED_POINTS",
@@ -36,7 +36,7 @@ __all__ = [
 MAX_EMBED_POINTS = 20_000
 
 #: Series processed per Welch batch in :func:`class_psd` (bounds the temporary memory).
-_PSD_CHUNK_VALUES = 1 << 22
+PSD_CHUNK_VALUES = 1 << 22
 
 
 def _check_split(split: str) -> str:
@@ -313,7 +313,7 @@ def class_psd(ds: "Dataset", split: str = "train", *, nperseg: int | None = None
     counts = np.bincount(y, minlength=K).astype(np.int64)
     F = nperseg // 2 + 1
     sums = np.zeros((K, C * F))
-    chunk = max(1, _PSD_CHUNK_VALUES // max(1, C * T))
+    chunk = max(1, PSD_CHUNK_VALUES // max(1, C * T))
     freqs = None
     for start in range(0, n, chunk):  # batches of many series, not a per-sample loop
         xb = np.asarray(X[start:start + chunk], dtype=np.float64)

@@ -34,7 +34,7 @@ from tsviz.models.card_schema import (
     check_hparams, parse_json, read_regular_file,
 )
 
-__all__ = ["save", "load", "read_card", "CheckpointError", "checkpoint_paths", "CARD_FORMAT"]
+__all__ = ["jsonable", "save", "load", "read_card", "CheckpointError", "checkpoint_paths", "CARD_FORMAT"]
 
 
 #: torch dtype -> safetensors dtype name
@@ -60,11 +60,11 @@ def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
         raise CheckpointError(f"not a checkpoint path: {str(path)[:200]!r} ({exc})") from None
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
         return obj.item()
     if hasattr(obj, "tolist"):
@@ -122,7 +122,7 @@ def save(model: torch.nn.Module, path: str | os.PathLike, card: dict[str, Any] |
     weights, card_path = checkpoint_paths(path)
     full = {**getattr(model, "card", {}), **(card or {})}
     full.update({"format": CARD_FORMAT, "arch": model.arch, "hparams": model.hparams, "tsviz_version": __version__})
-    text = json.dumps(_jsonable(full), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(jsonable(full), indent=2, sort_keys=True) + "\n"
     check_card(json.loads(text), f"card for {card_path}")
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     n = sum(v.numel() for v in state.values())

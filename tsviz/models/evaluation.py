@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsviz._arrays import readonly as _frozen
-from tsviz.data.stats import Embedding, _check_int, pca_project, subsample_indices
+from tsviz.core.arrays import readonly as _frozen
+from tsviz.core import check_int
+from tsviz.data.stats import Embedding, pca_project, subsample_indices
 from tsviz.models.classifier import TimeSeriesClassifier
 from tsviz.models.inference import as_tensor, model_device
 
@@ -181,7 +182,7 @@ def _check_inputs(X: Any, y: Any, class_names: Sequence[str], batch_size: int
     if y_arr.min() < 0 or y_arr.max() >= len(names):
         raise ValueError(f"y must be in [0, {len(names)}) (len(class_names)), got values in "
                          f"[{y_arr.min()}, {y_arr.max()}]")
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     return Xt, y_arr.astype(np.int64), names, batch_size
 
 
@@ -316,15 +317,15 @@ def embed_latents(latents: np.ndarray, method: str = "pca", *, seed: int = 0,
         raise ValueError("latents must be finite (no NaN/Inf)")
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     cap = MAX_TSNE_POINTS if method == "tsne" else _MAX_PCA_POINTS
-    max_points = _check_int("max_points", max_points, 2, cap)
+    max_points = check_int("max_points", max_points, 2, cap)
     if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float, np.number)) \
             or not np.isfinite(perplexity) or perplexity <= 0:
         raise ValueError(f"perplexity must be a positive number, got {perplexity!r}")
-    max_iter = _check_int("max_iter", max_iter, 250, MAX_TSNE_ITER)
+    max_iter = check_int("max_iter", max_iter, 250, MAX_TSNE_ITER)
     if n_threads is not None:
-        n_threads = _check_int("n_threads", n_threads, 1)
+        n_threads = check_int("n_threads", n_threads, 1)
     lab = None
     if labels is not None:
         lab = np.asarray(labels)

@@ -34,7 +34,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tsviz.certify.masks import MASK_KINDS, _check_keep, binomial_mask, continuous_mask
+from tsviz.certify.masks import MASK_KINDS, check_keep, binomial_mask, continuous_mask
 from tsviz.training.recipes import RECIPES, register_recipe
 from tsviz.training.errors import TrainingError
 
@@ -125,7 +125,7 @@ class MaskedGaussianNoise:
     def masked_input(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """``M ⊙ (x + sigma * eps)`` for a batch ``x`` ``(b, C, T)``; same shape and dtype."""
         sigma = _check_sigma(self.sigma)
-        keep = _check_keep(self.keep)
+        keep = check_keep(self.keep)
         kind = _check_kind(self.kind)
         b, _, T = x.shape
         noise = _randn(x.shape, generator, x.device).to(x.dtype)
@@ -192,7 +192,7 @@ def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
             _check_sigma(sigma)
             _check_kind(fields[1])
             if "keep" in hp:
-                _check_keep(hp["keep"])
+                check_keep(hp["keep"])
         except ValueError as exc:
             raise TrainingError(f"recipe name {name!r}: {exc}") from None
         return "masked_gaussian", hp
@@ -212,7 +212,7 @@ def format_recipe_name(recipe: str, **hparams: Any) -> str:
     if recipe == "masked_gaussian":
         out = f"masked_gaussian-{_check_sigma(hparams['sigma']):g}-{_check_kind(hparams.get('kind', 'binomial'))}"
         keep = hparams.get("keep", 0.9)
-        if _check_keep(keep) != 0.9:
+        if check_keep(keep) != 0.9:
             out += f"-{keep:g}"
         return out
     if hparams:

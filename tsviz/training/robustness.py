@@ -101,11 +101,11 @@ def accuracy_vs_eps(models: Mapping[str, torch.nn.Module], x, y, eps_values: Seq
 
     from tsviz.attacks import make_attack, sweep
 
-    from tsviz.attacks.evaluate import _eps_values
+    from tsviz.attacks.evaluate import check_eps_values
 
     if not models:
         raise TrainingError("give at least one model")
-    eps_values = _eps_values(eps_values)
+    eps_values = check_eps_values(eps_values)
     params = dict(params or {})
     ratio = params.pop("alpha_ratio", 0.25)
     if attack in ("bim", "pgd") and "alpha" not in params:

@@ -1,15 +1,18 @@
-"""Choosing which series to attack: random, by class, misclassified, or given indices."""
+"""Choosing which series to work on (attack, certify, explain): random, by class, by correctness, or
+given indices."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
 
-from tsviz.attacks.base import MAX_SAMPLES, AttackError
+from tsviz.data.errors import DataError
 
-__all__ = ["select_samples", "SELECTION_MODES"]
+__all__ = ["select_samples", "SELECTION_MODES", "MAX_SELECTED"]
 
 SELECTION_MODES = ("random", "class", "correct", "misclassified", "indices")
+#: Most series one selection returns (the families' own per-call caps apply on top).
+MAX_SELECTED = 10_000
 
 
 def select_samples(y: np.ndarray, *, mode: str = "random", n: int = 100, seed: int = 0,
@@ -25,37 +28,37 @@ def select_samples(y: np.ndarray, *, mode: str = "random", n: int = 100, seed: i
         ``"random"`` (a seeded stratified-by-chance sample), ``"class"`` (only ``class_index``),
         ``"correct"`` / ``"misclassified"`` (by ``predictions``), ``"indices"`` (exactly ``indices``).
     n : int
-        At most this many (1..:data:`MAX_SAMPLES`); fewer when fewer qualify.
+        At most this many (1..:data:`MAX_SELECTED`); fewer when fewer qualify.
     seed : int
         Seed of the subsample.
     """
     y = np.asarray(y)
     if mode not in SELECTION_MODES:
-        raise AttackError(f"mode must be one of {SELECTION_MODES}, got {mode!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
-        raise AttackError(f"n must be an integer in [1, {MAX_SAMPLES}], got {n!r}")
+        raise DataError(f"mode must be one of {SELECTION_MODES}, got {mode!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SELECTED:
+        raise DataError(f"n must be an integer in [1, {MAX_SELECTED}], got {n!r}")
     if mode == "indices":
         if indices is None or len(indices) == 0:
-            raise AttackError("mode 'indices' needs a non-empty list of indices")
+            raise DataError("mode 'indices' needs a non-empty list of indices")
         raw = np.asarray(indices)
         if raw.dtype == bool or raw.dtype.kind not in "iu":  # 1.7 is refused, never truncated to 1
-            raise AttackError(f"indices must be integers, got dtype {raw.dtype}")
+            raise DataError(f"indices must be integers, got dtype {raw.dtype}")
         idx = raw.astype(np.int64).reshape(-1)
         bad = (idx < 0) | (idx >= y.size)
         if bad.any():
-            raise AttackError(f"index {int(idx[bad][0])} is outside [0, {y.size})")
+            raise DataError(f"index {int(idx[bad][0])} is outside [0, {y.size})")
         return np.unique(idx)[:n]
     pool = np.arange(y.size)
     if mode == "class":
         if isinstance(class_index, (bool, np.bool_)) or not isinstance(class_index, (int, np.integer)):
-            raise AttackError(f"mode 'class' needs an integer class_index, got {class_index!r}")
+            raise DataError(f"mode 'class' needs an integer class_index, got {class_index!r}")
         pool = pool[y == class_index]
     elif mode in ("correct", "misclassified"):
         if predictions is None:
-            raise AttackError(f"mode {mode!r} needs the model's predictions")
+            raise DataError(f"mode {mode!r} needs the model's predictions")
         ok = np.asarray(predictions) == y
         pool = pool[ok if mode == "correct" else ~ok]
     if pool.size == 0:
-        raise AttackError(f"no series qualify for mode {mode!r}")
+        raise DataError(f"no series qualify for mode {mode!r}")
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(pool, size=min(n, pool.size), replace=False)).astype(np.int64)
