@@ -1,13 +1,9 @@
 """tsviz home page: what it is, a quick start, the pages, and the current selection."""
 import streamlit as st
 
-from tsviz.ui.errors import show_flashes
-from tsviz.ui.sidebar import render_sidebar
+from tsviz.ui.page import metric_row, start
 
-sel = render_sidebar()
-show_flashes()
-
-st.title("tsviz")
+sel = start("tsviz")
 st.markdown(
     "**A workbench for the adversarial robustness of time-series classifiers, ECG first.** "
     "Pick a dataset and a pretrained model in the sidebar, look at the data and at what the model "
@@ -15,16 +11,12 @@ st.markdown(
     "perturbation budgets are numbers a clinician can read."
 )
 
-c1, c2, c3 = st.columns(3)
-c1.metric("Dataset", sel.dataset.name, f"{sel.dataset.X_train.shape[0]} train / {sel.dataset.X_test.shape[0]} test",
-          delta_color="off")
-if sel.model_card:
-    acc = sel.model_card.get("metrics", {}).get("test_accuracy")
-    c2.metric("Model", f"{sel.model_card.get('arch')} · {sel.model_card.get('recipe', '')}",
-              f"test accuracy {acc:.1%}" if isinstance(acc, float) else None, delta_color="off")
-else:
-    c2.metric("Model", "none yet", "train one on the Model page", delta_color="off")
-c3.metric("Device", sel.device.upper())
+acc = (sel.model_card or {}).get("metrics", {}).get("test_accuracy")
+metric_row([("Dataset", sel.dataset.name, f"{sel.dataset.X_train.shape[0]} train / {sel.dataset.X_test.shape[0]} test"),
+            ("Model", f"{sel.model_card.get('arch')} · {sel.model_card.get('recipe', '')}",
+             f"test accuracy {acc:.1%}" if isinstance(acc, float) else None) if sel.model_card
+            else ("Model", "none yet", "train one on the Model page"),
+            ("Device", sel.device.upper())], delta_color="off")
 
 st.subheader("Quick start")
 st.markdown(

@@ -164,7 +164,8 @@ def main(argv=None) -> int:
         pgd["torchattacks"] = _in_subprocess(phase_pgd, "torchattacks", args.n, args.device, args.eps, args.steps,
                                              args.repeats)
         pgd["ratio_throughput_tsviz_over_torchattacks"] = pgd["tsviz"]["throughput"] / pgd["torchattacks"]["throughput"]
-        pgd["adversarial_accuracy_gap"] = abs(pgd["tsviz"]["adversarial_accuracy"] - pgd["torchattacks"]["adversarial_accuracy"])
+        gap = pgd["tsviz"]["adversarial_accuracy"] - pgd["torchattacks"]["adversarial_accuracy"]
+        pgd["adversarial_accuracy_gap"] = abs(gap)
     else:
         pgd["torchattacks"] = "not installed (pip install --no-deps torchattacks==3.5.1)"
     result["pgd20"] = {"n": args.n, "eps_mv": args.eps, "steps": args.steps, **pgd}
@@ -173,7 +174,8 @@ def main(argv=None) -> int:
               for w in ("genattack", "spsa")}
         g, s = bb["genattack"], bb["spsa"]
         if g["median_queries_to_success"] and s["median_queries_to_success"]:
-            bb["ratio_median_queries_genattack_over_spsa"] = g["median_queries_to_success"] / s["median_queries_to_success"]
+            ratio = g["median_queries_to_success"] / s["median_queries_to_success"]
+            bb["ratio_median_queries_genattack_over_spsa"] = ratio
         result["blackbox"] = bb
     text = json.dumps(result, indent=2)
     if args.out:

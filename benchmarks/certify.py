@@ -57,7 +57,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import cpu_name as _cpu_name, sync  # noqa: E402
+from _machine import cpu_name as _cpu_name  # noqa: E402
+from _machine import sync
 
 GOAL_TSVIZ_VS_BARE = 1.15
 GOAL_LOOP_VS_TSVIZ = 3.0

@@ -64,7 +64,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import cpu_name as _cpu_name, sync  # noqa: E402
+from _machine import cpu_name as _cpu_name  # noqa: E402
+from _machine import sync
 
 DATASET = "synthetic-ecg"
 MODELS = ("kachuee", "resnet")
@@ -276,7 +277,8 @@ def main(argv=None) -> int:
                      "repeat_below_seconds": args.repeat_below, "statistic": "median",
                      "warmup": "each method once, first 2 series (NeuroMask: 2 steps)",
                      "order": "rounds interleaved: neuromask batched, neuromask loop (first nm_repeats rounds), "
-                              "then each Captum method (after round 0 only those whose first run took < repeat_below_seconds)",
+                              "then each Captum method (after round 0 only those whose first run took "
+                                       "< repeat_below_seconds)",
                      "threads": args.threads, "quick": args.quick,
                      "attribution_params": "defaults of tsviz.explain.attribute"},
         "notes": NOTES,

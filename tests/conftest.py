@@ -1,20 +1,8 @@
-"""Shared fixtures: tiny datasets and the location of the real data some tests read.
-
-Real data (UCR folders such as ``ucr/ECG200``, MIT-BIH records ``mitdb/``, ``svdb/``) is read from
-the folder ``TSVIZ_TEST_DATA`` names, by default ``shared/data`` beside the repository (the
-team's copy); tests that need it skip, with the reason, when it is absent. It is never copied into
-the repository.
-"""
+"""Shared fixtures: the temporary TSVIZ_HOME of every test and tiny datasets (real data: realdata.py)."""
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("TSVIZ_TEST_DATA") or REPO.parent / "shared" / "data").expanduser()
 
 
 @pytest.fixture(autouse=True)
@@ -23,13 +11,15 @@ def _tsviz_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TSVIZ_HOME", str(tmp_path_factory.getbasetemp() / "tsviz-home"))
 
 
-def shared_data(*parts: str) -> Path:
-    """Path under the real-data folder, skipping the test with a reason when it is absent."""
-    p = SHARED_DATA.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"real data not available: {p} is absent (set TSVIZ_TEST_DATA to a folder with "
-                    f"ucr/<NAME>/ and mitdb/ — see the README's Development section)")
-    return p
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for a module of tiny networks (thread start-up costs more than it saves)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 @pytest.fixture
@@ -42,7 +32,8 @@ def tiny_dataset():
     def make(n):
         y = np.arange(n) % 3
         t = np.linspace(0, 1, 32)
-        X = 0.1 * rng.standard_normal((n, 1, 32)) + np.exp(-((t[None, :] - (0.2 + 0.3 * y[:, None])) ** 2) / 0.005)[:, None, :]
+        bump = np.exp(-((t[None, :] - (0.2 + 0.3 * y[:, None])) ** 2) / 0.005)
+        X = 0.1 * rng.standard_normal((n, 1, 32)) + bump[:, None, :]
         return X.astype(np.float32), y
 
     Xtr, ytr = make(60)

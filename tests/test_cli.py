@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from tsviz.cli import main
 from tsviz.models import load
 
@@ -42,7 +44,8 @@ def test_cli_attack_json_and_npz(tmp_path, capsys):
 
     out = tmp_path / "adv.npz"
     rc = main(["attack", "--dataset", "synthetic-ecg", "--model", "mlp", "--attack", "pgd", "--eps", "0.1",
-               "--steps", "5", "--alpha", "0.03", "--n", "20", "--sweep", "0,0.1", "--out", str(out), "--json", "--quiet"])
+               "--steps", "5", "--alpha", "0.03", "--n", "20", "--sweep", "0,0.1", "--out", str(out), "--json",
+               "--quiet"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out)
     assert res["n"] == 20 and res["adversarial_accuracy"] <= res["clean_accuracy"]
@@ -65,7 +68,8 @@ def test_cli_certify_tsv_and_json(tmp_path, capsys):
                "--n-samples", "6", "--masks", "binomial", "--m", "2", "--out", str(out), "--json", "--quiet"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out)
-    assert res["n_series"] == 6 and 0.0 <= res["abstain_rate"] <= 1.0 and set(res["certified_accuracy"]) == {"0", "0.1", "0.2", "0.5"}
+    assert res["n_series"] == 6 and 0.0 <= res["abstain_rate"] <= 1.0
+    assert set(res["certified_accuracy"]) == {"0", "0.1", "0.2", "0.5"}
     lines = out.read_text().splitlines()
     assert lines[0].split("\t") == ["idx", "label", "predict", "radius", "correct", "time"] and len(lines) == 7
 
@@ -145,3 +149,39 @@ def test_cli_train_recipe_params(tmp_path, capsys):
     assert main(["train", "--dataset", "cbf", "--recipe", "pgd_at", "--param", "eps", "--epochs", "1",
                  "--out", str(out), "--json", "--quiet"]) == 2
     assert "key=value" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_attack_out_loads_back_as_a_dataset(tmp_path, capsys):
+    import numpy as np
+
+    from tsviz.data import load
+
+    ds = load("synthetic-ecg")
+    for suffix in ("npz", "csv"):
+        path = tmp_path / f"adv.{suffix}"
+        assert main(["attack", "--model", "mlp", "--attack", "fgsm", "--eps", "0.05", "--n", "20", "--out", str(path),
+                     "--json", "--quiet"]) == 0
+        res = json.loads(capsys.readouterr().out)
+        assert res["saved"] == str(path)
+        back = load(f"{suffix}:{path}")  # the adversarial series, each with its true class
+        names = sorted(np.asarray(back.class_names)[np.concatenate([back.y_train, back.y_test])])
+        assert names == sorted(ds.class_names[ds.y_test[i]] for i in res["indices"])
+        assert back.X_train.shape[0] + back.X_test.shape[0] == 20 and back.length == 187
+
+
+def test_cli_lists_name_the_bad_item(capsys):
+    assert main(["attack", "--model", "mlp", "--eps", "0.1", "--n", "2", "--sweep", "0, abc", "--json",
+                 "--quiet"]) == 2
+    assert "--sweep: item 2, 'abc', is not a number" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["certify", "--dataset", "cbf", "--sigma", "0.25", "--radii", "0,-1", "--json", "--quiet"]) == 2
+    assert "--radii: item 2, '-1', is outside [0, inf]" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["augment", "--dataset", "cbf", "--methods", "spec_den,nope", "--json", "--quiet"]) == 2
+    assert "--methods: unknown 'nope'" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_help_shows_the_library_caps(capsys):
+    from tsviz.attacks import CAPS
+
+    with pytest.raises(SystemExit):
+        main(["attack", "--help"])
+    assert f"at most {CAPS['series']:,}" in capsys.readouterr().out

@@ -45,7 +45,8 @@ def test_float64_npz_works(tmp_path, capsys):
     np.savez(path, X_train=ds.X_train[:60].astype(np.float64), y_train=ds.y_train[:60],
              X_test=ds.X_test[:20].astype(np.float64), y_test=ds.y_test[:20], class_names=np.array(ds.class_names),
              fs=ds.fs, unit="mV")
-    rc = main(["attack", "--dataset", f"npz:{path}", "--model", str(REPO / "assets/models/synthetic-ecg--mlp--standard"),
+    model = str(REPO / "assets/models/synthetic-ecg--mlp--standard")
+    rc = main(["attack", "--dataset", f"npz:{path}", "--model", model,
                "--attack", "fgsm", "--eps", "0.05", "--n", "4", "--json", "--quiet"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out)

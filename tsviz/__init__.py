@@ -10,7 +10,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("core", "augment", "data", "models", "training", "attacks", "certify", "explain", "viz", "device", "cli")
+_SUBPACKAGES = ("core", "augment", "data", "models", "training", "attacks", "certify", "explain", "viz", "device",
+                "cli")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

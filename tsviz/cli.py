@@ -16,6 +16,13 @@ traceback: every :class:`tsviz.core.TsvizError` (bad data, checkpoint, budget, i
 over ``TSVIZ_MAX_COST``, ...), any other ``ValueError``, file errors and a diverged training. An
 unexpected failure (a bug) exits with status 1 and a one-line ``internal error`` message; set
 ``TSVIZ_DEBUG=1`` to see its traceback.
+
+Layout: one ``_cmd_<command>`` function per command (it returns the JSON-able result) and one
+``_add_<command>`` function declaring its options. Lists given as comma-separated text (``--sweep``,
+``--radii``, ``--methods``, ``--model`` of an ensemble) are read by :mod:`tsviz.core.lists`, the
+parser the app uses; ``attack --out`` writes through :mod:`tsviz.data.export` (the app's Export tab
+writes the same files); the help of an option shows its cap from the family's ``CAPS``, and the
+choices of ``--bound``, ``--masks``, ``--baseline``, ``--select`` come from the families' registries.
 """
 from __future__ import annotations
 
@@ -76,12 +83,7 @@ def _cmd_train(args: argparse.Namespace) -> Any:
         raise ValueError("--out is required (where to save the checkpoint), unless --zoo is given")
     ds = load(args.dataset)
     model = build(args.arch, ds.n_channels, ds.n_classes, ds.length, seed=args.seed)
-    hp = {}
-    for item in args.param or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param must be key=value, got {item!r}")
-        hp[key.strip()] = _parse_value(value)
+    hp = _key_values(args.param)
     result = fit(model, ds, recipe=args.recipe, epochs=args.epochs, seed=args.seed, lr=args.lr,
                  weight_decay=args.weight_decay, batch_size=args.batch_size, patience=args.patience,
                  progress=progress, device=args.device, **hp)
@@ -97,19 +99,26 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _key_values(items: list[str] | None, option: str = "--param") -> dict[str, Any]:
+    """Repeated ``key=value`` options as a dict (values read as JSON when they are JSON, else text)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{option} must be key=value, got {item!r}")
+        out[key.strip()] = _parse_value(value)
+    return out
+
+
 def _cmd_attack(args: argparse.Namespace) -> Any:
-    import numpy as np
+    from tsviz.attacks import AttackError, evaluate, make_attack, sweep
+    from tsviz.core.lists import parse_numbers
+    from tsviz.data import export, load, select_samples
+    from tsviz.models import predict, resolve_model
 
-    from tsviz.attacks import evaluate, make_attack, sweep
-    from tsviz.data.selection import select_samples
-    from tsviz.data import load
-    from tsviz.models import resolve_model
-    from tsviz.models.inference import predict
-
+    eps_values = parse_numbers(args.sweep, name="--sweep", low=0.0, error=AttackError) if args.sweep else None
     ds = load(args.dataset)
     model = resolve_model(args.model, ds.spec, device=args.device)
-    from tsviz.attacks import AttackError
-
     hp = model.card.get("hparams", {})
     if (hp.get("in_channels"), hp.get("length"), hp.get("n_classes")) != (ds.n_channels, ds.length, ds.n_classes):
         raise AttackError(f"model {args.model!r} expects (channels, length, classes) = ({hp.get('in_channels')}, "
@@ -123,11 +132,7 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
     for name in ("alpha", "steps"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
-    for kv in args.param or []:
-        key, sep, value = kv.partition("=")
-        if not sep:
-            raise ValueError(f"--param expects key=value, got {kv!r}")
-        params[key] = _parse_value(value)
+    params.update(_key_values(args.param))
     kind = args.attack.lower().replace("-", "").replace("_", "")
     if kind in ("bim", "pgd", "wpgd"):  # the app's defaults: alpha = eps / 4, 20 steps (BIM 10)
         if "alpha" not in params and isinstance(args.eps, float):
@@ -148,31 +153,38 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
     out: dict[str, Any] = {"dataset": ds.spec, "model": model.card.get("path", args.model), "split": args.split,
                            "indices": idx.tolist(), **report.summary(),
                            "per_class": report.per_class_frame().to_dict(orient="records")}
-    if args.sweep:
-        eps_values = [float(e) for e in args.sweep.split(",")]
+    if eps_values is not None:
         res = sweep(model, {args.attack: attack}, eps_values, X[idx], y[idx], class_names=ds.class_names,
                     seed=args.seed, progress=progress)
         out["sweep"] = list(res.rows)
-    if args.out:
-        np.savez_compressed(args.out, x=X[idx], x_adv=report.x_adv, y=y[idx], clean_pred=report.clean_pred,
-                            adv_pred=report.adv_pred, indices=idx, class_names=np.array(ds.class_names),
-                            fs=np.float64(ds.fs or 0.0), unit=np.array(ds.unit))
-        out["saved"] = str(args.out)
+    if args.out:  # the adversarial series as a dataset (npz: or csv:), as the app's Export tab writes them
+        extra = {"x": X[idx], "x_adv": report.x_adv, "clean_pred": report.clean_pred, "adv_pred": report.adv_pred,
+                 "indices": idx}
+        kw = {} if str(args.out).lower().endswith(".csv") else {
+            "fs": ds.fs, "unit": ds.unit, "name": f"{ds.name}-{args.attack}-adversarial", "extra": extra}
+        out["saved"] = str(export.write_series(args.out, report.x_adv, y[idx], class_names=ds.class_names, **kw))
     return out
 
 
 def _cmd_certify(args: argparse.Namespace) -> Any:
     import time
 
-    from tsviz.data.selection import select_samples
     from tsviz.certify import (
-        ABSTAIN, Smoothed, average_certified_radius, binomial_masks, certified_accuracy, continuous_masks,
+        ABSTAIN,
+        CertifyError,
+        Smoothed,
+        average_certified_radius,
+        binomial_masks,
+        certified_accuracy,
+        continuous_masks,
     )
-    from tsviz.data import load
+    from tsviz.core.lists import parse_names, parse_numbers
+    from tsviz.data import load, select_samples
     from tsviz.models import resolve_model
 
+    names = parse_names(args.model, name="--model", unique=False, error=CertifyError)
+    radii = parse_numbers(args.radii, name="--radii", low=0.0, error=CertifyError) if args.radii else [0.0]
     ds = load(args.dataset)
-    names = [m.strip() for m in args.model.split(",") if m.strip()]
     members = [resolve_model(m, ds.spec, device=args.device) for m in names]
     model = members[0]
     X, y = ds.split(args.split)
@@ -194,12 +206,11 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
         soundness = soundness_check(smoothed, X[idx], res, max_samples=args.soundness_samples, seed=args.seed,
                                     progress=progress).summary()
     correct = (res.prediction == y[idx]) & (res.prediction != ABSTAIN)
-    radii = [float(r) for r in args.radii.split(",")] if args.radii else [0.0]
     if args.out:
         per = seconds / len(idx)  # the pipeline is batched: time per series is the amortised share
         lines = ["idx\tlabel\tpredict\tradius\tcorrect\ttime"]
-        lines += [f"{i}\t{l}\t{p}\t{r:.6g}\t{int(c)}\t{per:.6g}"
-                  for i, l, p, r, c in zip(idx, y[idx], res.prediction, res.radius, correct)]
+        lines += [f"{i}\t{label}\t{p}\t{r:.6g}\t{int(c)}\t{per:.6g}"
+                  for i, label, p, r, c in zip(idx, y[idx], res.prediction, res.radius, correct)]
         from pathlib import Path
 
         Path(args.out).write_text("\n".join(lines) + "\n")
@@ -219,9 +230,9 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
 def _cmd_explain(args: argparse.Namespace) -> Any:
     import numpy as np
 
-    from tsviz.data.selection import select_samples
-    from tsviz.data import load
-    from tsviz.explain import backdoor_demo, explain_methods, trigger_from_card
+    from tsviz.core.lists import parse_names
+    from tsviz.data import load, select_samples
+    from tsviz.explain import ExplainError, backdoor_demo, explain_methods, trigger_from_card
     from tsviz.models import resolve_model
 
     ds = load(args.dataset)
@@ -245,7 +256,7 @@ def _cmd_explain(args: argparse.Namespace) -> Any:
     model = resolve_model(args.model or "resnet", ds.spec, device=args.device)
     X, y = ds.split(args.split)
     idx = select_samples(y, mode="random", n=min(args.n, len(y)), seed=args.seed)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    methods = parse_names(args.methods, name="--methods", unique=False, error=ExplainError)
     cmp = explain_methods(model, X[idx], methods, baseline=args.baseline, neuromask_kw=nm_kw,
                           faithfulness_steps=args.curve_points, seed=args.seed, progress=progress)
     if args.out:
@@ -263,7 +274,17 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
     import numpy as np
     import torch
 
-    from tsviz.augment import AUGMENTATION_PARAMS, AUGMENTATIONS, augment, fit_odenet, load_odenet, save_odenet
+    from tsviz.augment import (
+        AUGMENTATION_PARAMS,
+        AUGMENTATION_REGISTRY,
+        AUGMENTATIONS,
+        AugmentError,
+        augment,
+        fit_odenet,
+        load_odenet,
+        save_odenet,
+    )
+    from tsviz.core.lists import parse_names
     from tsviz.data import load
 
     ds = load(args.dataset)
@@ -274,16 +295,13 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
         res = fit_odenet(ds.X_train, epochs=args.epochs, seed=args.seed, device=args.device, progress=progress)
         path = save_odenet(res.odenet.to("cpu"), args.out, {"dataset": ds.spec, **res.summary()})
         return {"odenet": str(path), "dataset": ds.spec, **res.summary()}
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in AUGMENTATIONS]
-    if unknown:
-        raise ValueError(f"unknown augmentation(s) {unknown}; choose from {', '.join(AUGMENTATIONS)}")
-    needs_ode = [m for m in methods if m != "spec_den"]
+    methods = parse_names(args.methods, name="--methods", choices=AUGMENTATIONS, error=AugmentError)
+    needs_ode = [m for m in methods if "derivative" in AUGMENTATION_REGISTRY[m].needs]
     if needs_ode and not args.odenet:
         raise ValueError(f"{', '.join(needs_ode)} need --odenet PATH (fit one with --fit-odenet)")
     odenet = load_odenet(args.odenet, device=args.device) if needs_ode else None
     model = None
-    if "out_sign_grad" in methods:
+    if any("model" in AUGMENTATION_REGISTRY[m].needs for m in methods):
         from tsviz.models import resolve_model
 
         model = resolve_model(args.model, ds.spec, device=args.device)
@@ -295,7 +313,7 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
     for m in methods:
         params = {k: v for k, v in {"beta": args.beta, "eps_max": args.eps_max}.items()
                   if k in AUGMENTATION_PARAMS[m]}
-        xa = augment(m, x, yt, model=model, derivative=odenet if m != "spec_den" else None,
+        xa = augment(m, x, yt, model=model, derivative=odenet if m in needs_ode else None,
                      generator=torch.Generator(device=args.device).manual_seed(args.seed), **params)
         xa = xa.detach().cpu().numpy()
         out[m] = xa
@@ -307,36 +325,48 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
             **({"npz": str(args.out)} if args.out else {})}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m tsviz", description="tsviz: adversarial robustness of time-series classifiers")
-    sub = p.add_subparsers(dest="command", required=True)
+def _json_flag(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
-    def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+def _caps() -> dict[str, Any]:
+    """The caps of every family (``tsviz.<family>.CAPS``), shown in the help of the options they bound."""
+    from tsviz import attacks, augment, certify, explain, training
+
+    return {"attacks": attacks.CAPS, "certify": certify.CAPS, "explain": explain.CAPS, "augment": augment.CAPS,
+            "training": training.CAPS}
+
+
+def _add_data(sub) -> None:
     sp = sub.add_parser("data", help="describe a dataset")
     sp.add_argument("--dataset", default="synthetic-ecg", help="dataset spec (default synthetic-ecg)")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_data)
 
+
+def _add_models(sub) -> None:
     sp = sub.add_parser("models", help="list the pretrained zoo")
     sp.add_argument("--dataset", default=None, help="only models trained on this dataset")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_models)
 
+
+def _add_train(sub, caps: dict[str, Any]) -> None:
+    from tsviz.training import RECIPES
+
+    fixed = sorted(r for r in RECIPES if r not in ("gaussian", "masked_gaussian"))
     sp = sub.add_parser("train", help="train a model (or rebuild the zoo with --zoo)")
     sp.add_argument("--dataset", default="synthetic-ecg")
     sp.add_argument("--arch", default="resnet")
     sp.add_argument("--recipe", default="standard",
-                    help="standard, gaussian-<sigma>, masked_gaussian-<sigma>-<kind>, backdoor, augmented, mse, "
-                         "mse_margin, nsr_loss1, nsr_loss2, jacobian, pgd_at, wpgd_at")
+                    help="gaussian-<sigma>, masked_gaussian-<sigma>-<kind>, or one of " + ", ".join(fixed))
     sp.add_argument("--param", action="append",
                     help="recipe hyperparameter key=value (JSON values), repeatable, e.g. beta=0.5, "
                          "augmentation=out_sign_grad, odenet=PATH, feat_sim=1")
-    sp.add_argument("--epochs", type=int, default=20)
+    sp.add_argument("--epochs", type=int, default=20, help=f"at most {caps['training']['epochs']:,}")
     sp.add_argument("--lr", type=float, default=1e-3)
     sp.add_argument("--weight-decay", type=float, default=0.0)
-    sp.add_argument("--batch-size", type=int, default=64)
+    sp.add_argument("--batch-size", type=int, default=64, help=f"at most {caps['training']['batch_size']:,}")
     sp.add_argument("--patience", type=int, default=10)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
@@ -344,42 +374,59 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--zoo", action="store_true", help="rebuild every shipped checkpoint")
     sp.add_argument("--only", nargs="*", default=None, help="with --zoo: entries (stem, dataset or arch) to rebuild")
     sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_train)
+
+
+def _add_attack(sub, caps: dict[str, Any]) -> None:
+    from tsviz.attacks import ATTACKS
+    from tsviz.data import SELECTION_MODES
+
+    c = caps["attacks"]
     sp = sub.add_parser("attack", help="attack a model and report accuracy, success, perturbation size")
     sp.add_argument("--dataset", default="synthetic-ecg")
-    sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint path")
-    sp.add_argument("--attack", default="pgd", help="fgsm, bim, pgd, wpgd, spsa, genattack")
+    sp.add_argument("--model", default="resnet",
+                    help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint path")
+    sp.add_argument("--attack", default="pgd", help=", ".join(ATTACKS))
     sp.add_argument("--eps", type=float, required=True, help="budget in the dataset's unit (e.g. mV)")
     sp.add_argument("--alpha", type=float, default=None,
                     help="step size (BIM/PGD/WPGD; default eps/4) or mutation range (GenAttack)")
-    sp.add_argument("--steps", type=int, default=None, help="BIM/PGD/WPGD steps (default 20, BIM 10)")
+    sp.add_argument("--steps", type=int, default=None,
+                    help=f"BIM/PGD/WPGD steps (default 20, BIM 10; at most {c['steps']:,})")
     sp.add_argument("--param", action="append", help="other hyperparameters as key=value (JSON values), repeatable")
     sp.add_argument("--target", default=None, help="class name or index for a targeted attack")
     sp.add_argument("--split", default="test", choices=["test", "train"])
-    sp.add_argument("--select", default="random", choices=["random", "class", "correct", "misclassified"])
+    sp.add_argument("--select", default="random", choices=[m for m in SELECTION_MODES if m != "indices"])
     sp.add_argument("--class", dest="cls", default=None, help="with --select class: the class name")
-    sp.add_argument("--n", type=int, default=100, help="series to attack")
+    sp.add_argument("--n", type=int, default=100, help=f"series to attack (at most {c['series']:,})")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--sweep", default=None, help="comma-separated eps values for an accuracy-vs-eps sweep")
     sp.add_argument("--device", default="cpu")
-    sp.add_argument("--out", default=None, help="write x, x_adv, labels and predictions to this .npz")
+    sp.add_argument("--out", default=None,
+                    help="write the adversarial series with their true labels as a dataset: .npz (also x, x_adv, "
+                         "predictions, indices) or .csv (one series per row, label last); tsviz.data.load reads both")
     sp.add_argument("--quiet", action="store_true")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_attack)
+
+
+def _add_certify(sub, caps: dict[str, Any]) -> None:
+    from tsviz.certify import BOUNDS, MASK_KINDS
+
+    c = caps["certify"]
     sp = sub.add_parser("certify", help="certify L2 radii with randomized smoothing (TSV + JSON summary)")
     sp.add_argument("--dataset", default="synthetic-ecg")
     sp.add_argument("--model", default="resnet", help="zoo arch (for --dataset), arch:recipe, zoo stem, or checkpoint "
                     "path; several, comma-separated, make a deep ensemble")
     sp.add_argument("--sigma", type=float, required=True, help="noise level in the dataset's unit")
-    sp.add_argument("--n0", type=int, default=100)
-    sp.add_argument("--n", type=int, default=1000)
+    sp.add_argument("--n0", type=int, default=100, help=f"selection draws (at most {c['n0']:,})")
+    sp.add_argument("--n", type=int, default=1000, help=f"estimation draws (at most {c['n']:,})")
     sp.add_argument("--alpha", type=float, default=0.001)
-    sp.add_argument("--bound", default="cohen", choices=["cohen", "renyi"])
-    sp.add_argument("--masks", default="none", choices=["none", "binomial", "continuous"])
-    sp.add_argument("--m", type=int, default=8, help="number of fixed masks (self-ensemble)")
+    sp.add_argument("--bound", default="cohen", choices=list(BOUNDS))
+    sp.add_argument("--masks", default="none", choices=["none", *MASK_KINDS])
+    sp.add_argument("--m", type=int, default=8, help=f"number of fixed masks (self-ensemble; at most {c['masks']})")
     sp.add_argument("--keep", type=float, default=0.9, help="mask keep ratio")
-    sp.add_argument("--n-samples", type=int, default=100)
+    sp.add_argument("--n-samples", type=int, default=100, help=f"series to certify (at most {c['series']:,})")
     sp.add_argument("--split", default="test", choices=["test", "train"])
     sp.add_argument("--radii", default="0,0.1,0.2,0.5", help="radii for certified accuracy (comma-separated)")
     sp.add_argument("--seed", type=int, default=0)
@@ -387,38 +434,53 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=None, help="write idx, label, predict, radius, correct, time as TSV")
     sp.add_argument("--soundness", action="store_true",
                     help="attack the smoothed classifier inside the certified radii and report how often it changes")
-    sp.add_argument("--soundness-samples", type=int, default=20, help="certified series to attack (--soundness)")
+    sp.add_argument("--soundness-samples", type=int, default=20,
+                    help=f"certified series to attack (--soundness; at most {c['soundness_series']:,})")
     sp.add_argument("--quiet", action="store_true")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_certify)
+
+
+def _add_explain(sub, caps: dict[str, Any]) -> None:
+    from tsviz.explain import BASELINES, METHODS
+
+    c = caps["explain"]
     sp = sub.add_parser("explain", help="NeuroMask + Captum relevances with deletion/insertion AUC, or --backdoor")
     sp.add_argument("--dataset", default="synthetic-ecg")
     sp.add_argument("--model", default=None, help="zoo arch, arch:recipe, zoo stem or checkpoint path (default resnet; "
                     "with --backdoor kachuee:backdoor)")
-    sp.add_argument("--methods", default="neuromask,saliency,integrated_gradients,smoothgrad,occlusion,feature_ablation",
-                    help="comma-separated methods")
-    sp.add_argument("--n", type=int, default=16, help="series to explain")
-    sp.add_argument("--steps", type=int, default=300, help="NeuroMask steps")
+    sp.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")
+    sp.add_argument("--n", type=int, default=16, help=f"series to explain (at most {c['series']:,})")
+    sp.add_argument("--steps", type=int, default=300, help=f"NeuroMask steps (at most {c['neuromask_steps']:,})")
     sp.add_argument("--lr", type=float, default=0.1, help="NeuroMask RMSProp learning rate")
     sp.add_argument("--lambda-sp", type=float, default=0.01, help="NeuroMask sparseness weight")
     sp.add_argument("--lambda-sm", type=float, default=0.002, help="NeuroMask smoothness weight")
-    sp.add_argument("--baseline", default="zero", choices=["zero", "mean", "blur"], help="what removed steps become")
-    sp.add_argument("--curve-points", type=int, default=20, help="fractions on the deletion/insertion curves")
+    sp.add_argument("--baseline", default="zero", choices=list(BASELINES), help="what removed steps become")
+    sp.add_argument("--curve-points", type=int, default=20,
+                    help=f"fractions on the deletion/insertion curves (at most {c['faithfulness_steps']})")
     sp.add_argument("--backdoor", action="store_true",
-                    help="NeuroMask on clean vs triggered series of a backdoored model: mask mass in the trigger window")
+                    help="NeuroMask on clean vs triggered series of a backdoored model: mask mass in the trigger "
+                         "window")
     sp.add_argument("--split", default="test", choices=["test", "train"])
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--device", default="cpu")
     sp.add_argument("--out", default=None, help="write the relevances (series, method, t, relevance) as CSV")
     sp.add_argument("--quiet", action="store_true")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_explain)
+
+
+def _add_augment(sub, caps: dict[str, Any]) -> None:
+    from tsviz.augment import AUGMENTATIONS
+
     sp = sub.add_parser("augment", help="fit an ODENet (--fit-odenet) or write augmented series (NPZ)")
     sp.add_argument("--dataset", default="synthetic-ecg")
-    sp.add_argument("--fit-odenet", action="store_true", help="fit an ODENet on the training split and save it to --out")
-    sp.add_argument("--epochs", type=int, default=None, help="ODENet epochs (default: about 3,000 optimiser steps)")
+    sp.add_argument("--fit-odenet", action="store_true",
+                    help="fit an ODENet on the training split and save it to --out")
+    sp.add_argument("--epochs", type=int, default=None,
+                    help=f"ODENet epochs (default: about 3,000 optimiser steps; at most {caps['augment']['epochs']:,})")
     sp.add_argument("--odenet", default=None, help="ODENet checkpoint for the gradient-guided augmentations")
-    sp.add_argument("--methods", default="in_clamp_grad,in_sign_grad,out_sign_grad,rand_grad,spec_den")
+    sp.add_argument("--methods", default=",".join(AUGMENTATIONS))
     sp.add_argument("--model", default="resnet", help="classifier for out_sign_grad")
     sp.add_argument("--beta", type=float, default=0.33)
     sp.add_argument("--eps-max", type=float, default=0.33)
@@ -428,8 +490,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--device", default="cpu")
     sp.add_argument("--out", default=None, help="ODENet stem (--fit-odenet) or .npz of x, y and each augmentation")
     sp.add_argument("--quiet", action="store_true")
-    common(sp)
+    _json_flag(sp)
     sp.set_defaults(func=_cmd_augment)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: one sub-command per capability; choices and caps come from the families."""
+    p = argparse.ArgumentParser(prog="python -m tsviz",
+                                description="tsviz: adversarial robustness of time-series classifiers")
+    sub = p.add_subparsers(dest="command", required=True)
+    caps = _caps()
+    _add_data(sub)
+    _add_models(sub)
+    _add_train(sub, caps)
+    _add_attack(sub, caps)
+    _add_certify(sub, caps)
+    _add_explain(sub, caps)
+    _add_augment(sub, caps)
     return p
 
 

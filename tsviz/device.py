@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from tsviz.core.errors import TsvizError
+
 __all__ = ["default_device", "resolve_device", "available_devices"]
 
 
@@ -21,15 +23,15 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
     Raises
     ------
-    ValueError
-        If CUDA is requested but not available, or the name is not a device.
+    TsvizError
+        (a ValueError) If CUDA is requested but not available, or the name is not a device.
     """
     if device is None or (isinstance(device, str) and device == "auto"):
         return default_device()
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device {device!r} is not a valid device name (use 'cpu', 'cuda' or 'auto')") from exc
+        raise TsvizError(f"device {device!r} is not a valid device name (use 'cpu', 'cuda' or 'auto')") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but no CUDA device is available; use 'cpu' or 'auto'")
+        raise TsvizError("device 'cuda' was requested but no CUDA device is available; use 'cpu' or 'auto'")
     return dev

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from streamlit_server import CHROMIUM, FLAGS, REPO, streamlit_server, wait_until_idle
 
 PAGES = [("", "home"), ("Data", "data"), ("Model", "model"), ("Attack", "attack"), ("Certify", "certify"),
@@ -37,7 +36,8 @@ def test_every_page_renders_in_chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2200})  # tall: the app scrolls inside its own container
+            # tall: the app scrolls inside its own container
+            page = browser.new_page(viewport={"width": 1400, "height": 2200})
             for path, name in PAGES:
                 page.goto(f"{server}/{path}", wait_until="domcontentloaded")
                 _wait_until_idle(page)

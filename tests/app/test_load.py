@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from streamlit_server import CHROMIUM, FLAGS, streamlit_server, wait_until_idle
 
 SESSIONS = 8

@@ -6,45 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import app as _app
+from apptest_helpers import errors, frames
+from apptest_helpers import no_errors as _no_errors
 
 from tsviz.ui import state
 
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("TSVIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TSVIZ_DATA_ROOTS", raising=False)
-    monkeypatch.chdir(REPO)
-
-
-def _app(path: str) -> AppTest:
-    return AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
-
-
-def _no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-@pytest.fixture
-def tiny_npz(tmp_path):
-    rng = np.random.default_rng(0)
-    t = np.linspace(0, 1, 48)
-
-    def make(n):
-        y = np.arange(n) % 2
-        X = 0.1 * rng.standard_normal((n, 48)) + np.where(y[:, None] == 0, np.sin(6 * t), np.cos(6 * t))
-        return X.astype(np.float32), y
-
-    Xtr, ytr = make(40)
-    Xte, yte = make(20)
-    p = tmp_path / "tiny.npz"
-    np.savez(p, X_train=Xtr, y_train=ytr, X_test=Xte, y_test=yte, class_names=np.array(["sin", "cos"]), fs=48.0)
-    return p
+pytestmark = pytest.mark.usefixtures("app_home")
 
 
 def test_home_defaults():
@@ -96,7 +64,7 @@ def test_model_page_renders():
     _no_errors(at)
 
 
-def test_model_page_trains_one_epoch(tiny_npz, tmp_path):
+def test_model_page_trains_one_epoch(tiny_npz, app_home):
     at = _app("pages/2_Model.py")
     at.session_state[state.DATASET_SPEC] = f"npz:{tiny_npz}"
     at.session_state[state.DATASET_LABEL] = "tiny.npz"
@@ -109,7 +77,7 @@ def test_model_page_trains_one_epoch(tiny_npz, tmp_path):
     at.button(key="train_go").click().run()
     _no_errors(at)
     ws = at.session_state["tsviz_workspace_session_id"]
-    stem = tmp_path / "home" / "workspaces" / ws / "models" / "tiny-mlp"
+    stem = app_home / "workspaces" / ws / "models" / "tiny-mlp"
     assert at.session_state[state.MODEL_PATH] == str(stem)
     card = json.loads(stem.with_suffix(".json").read_text())
     assert card["arch"] == "mlp" and card["training"]["epochs_run"] == 1
@@ -140,6 +108,12 @@ def test_store_uploads_rejects_bad_files():
     assert spec.startswith("ucr:")
 
 
+def _caption(at, text: str) -> str:
+    found = [c.value for c in at.caption if text in c.value]
+    assert found, [c.value for c in at.caption]
+    return found[0]
+
+
 def test_attack_page_runs_fgsm_and_keeps_results():
     at = _app("pages/3_Attack.py").run()
     _no_errors(at)
@@ -147,8 +121,10 @@ def test_attack_page_runs_fgsm_and_keeps_results():
     at.number_input(key="atk_n").set_value(8)
     at.button(key="atk_run").click().run()
     _no_errors(at)
-    res = at.session_state[state.ATTACK_RESULT]
-    assert res["report"].summary()["n"] == 8
+    req = at.session_state[state.ATTACK_RESULT]
+    assert (req.attack, req.n, req.mode, req.split) == ("fgsm", 8, "random", "test")
+    shown = _caption(at, "fgsm on 8 test series")
+    assert "'eps':" in shown  # the load test waits for the attack's parameters in this caption
     assert any(m.label == "Adversarial accuracy" for m in at.metric)
     assert len(at.tabs) == 8
     # a bad setting (target equal to the true class for 'one series' of that class) errors, keeps results
@@ -161,9 +137,9 @@ def test_attack_page_runs_fgsm_and_keeps_results():
     true = load("synthetic-ecg").class_names[load("synthetic-ecg").y_test[idx]]
     at.selectbox(key="atk_target").set_value(true)
     at.button(key="atk_run").click().run()
-    assert not at.exception
-    assert any("target equals the true label" in e.value for e in at.error)
-    assert at.session_state[state.ATTACK_RESULT]["report"].summary()["n"] == 8
+    assert any("target equals the true label" in e for e in errors(at))
+    assert at.session_state[state.ATTACK_RESULT] is req
+    assert _caption(at, "fgsm on 8 test series") == shown
 
 
 def test_attack_page_black_box_and_sweep():
@@ -173,11 +149,18 @@ def test_attack_page_black_box_and_sweep():
     at.number_input(key="atk_ga_gen").set_value(20)
     at.button(key="atk_run").click().run()
     _no_errors(at)
-    assert at.session_state[state.ATTACK_RESULT]["report"].black_box
+    assert any(m.label == "Median queries" for m in at.metric)  # a black-box attack counts queries
+    _caption(at, "genattack on 4 test series")
     at.multiselect(key="sweep_attacks").set_value(["fgsm"])
     at.button(key="sweep_go").click().run()
     _no_errors(at)
-    assert at.session_state[state.ATTACK_RESULT]["sweep"].to_frame().shape[0] == 5
+    sweep = [f for f in frames(at) if "eps" in f.columns]
+    assert len(sweep) == 1 and len(sweep[0]) == 5 and set(sweep[0]["attack"]) == {"fgsm"}
+    # a bad eps list: a message naming the item, the sweep shown before stays
+    at.text_input(key="sweep_eps").set_value("0.1, lots")
+    at.button(key="sweep_go").click().run()
+    assert any("Sweep failed" in e and "'lots'" in e for e in errors(at))
+    assert len([f for f in frames(at) if "eps" in f.columns][0]) == 5
 
 
 def _csv(rows):
@@ -198,7 +181,8 @@ def test_upload_bad_csv_keeps_dataset_then_good_csv_loads():
     at.sidebar.get("file_uploader")[0].set_value(("good.csv", good, "text/csv")).run()
     at.sidebar.button(key="sb_ds_upload_load").click().run()
     _no_errors(at)
-    assert at.session_state[state.DATASET_SPEC].startswith("csv:") and at.session_state[state.DATASET_SPEC].endswith("good.csv")
+    spec = at.session_state[state.DATASET_SPEC]
+    assert spec.startswith("csv:") and spec.endswith("good.csv")
     assert at.session_state[state.MODEL_PATH] is None  # no zoo model fits 20 samples x 2 classes
 
 
@@ -218,7 +202,8 @@ def test_upload_checkpoint_is_added_and_selected(tmp_path):
     assert at.session_state[state.MODEL_PATH].endswith("uploaded/mine")
     # a corrupt checkpoint is rejected with a message, selection kept
     up = [u for u in at.sidebar.get("file_uploader") if "safetensors" in u.label][0]
-    up.set_value([("bad.safetensors", b"nope", "application/octet-stream"), ("bad.json", c.read_bytes(), "application/json")]).run()
+    up.set_value([("bad.safetensors", b"nope", "application/octet-stream"),
+                  ("bad.json", c.read_bytes(), "application/json")]).run()
     at.sidebar.button(key="sb_model_add").click().run()
     assert not at.exception
     assert any("Checkpoint rejected" in e.value for e in at.error)
@@ -243,10 +228,13 @@ def test_certify_page_fig4_on_cbf_and_analyses():
     at.number_input(key="cert_m_mc").set_value(2)
     at.button(key="cert_run").click().run()
     _no_errors(at)
-    res = at.session_state[state.CERTIFY_RESULT]
-    assert list(res["cmp"].results) == ["Single", "M_B", "M_C"]
-    assert res["cmp"].results["M_B"].masks.shape == (2, 128)
-    assert len(at.tabs) == 9 and any("ACR" in m.label for m in at.metric)
+    req = at.session_state[state.CERTIFY_RESULT]
+    assert [c.label for c in req.configs] == ["Single", "M_B", "M_C"]
+    summary = frames(at)[0]
+    assert list(summary["label"]) == ["Single", "M_B", "M_C"] and list(summary["m"]) == [0, 2, 2]
+    per_series = next(f for f in frames(at) if "config" in f.columns)
+    assert len(per_series) == 3 * 6 and set(per_series["config"]) == {"Single", "M_B", "M_C"}
+    assert len(at.tabs) == 9 and [m.label.split(" ·")[0] for m in at.metric] == ["Single", "M_B", "M_C"]
     # analyses on demand, each keeps the certification
     at.number_input(key="cert_margin_n").set_value(50)
     at.button(key="cert_margin_go").click().run()
@@ -262,9 +250,12 @@ def test_certify_page_fig4_on_cbf_and_analyses():
     at.number_input(key="cert_sound_steps").set_value(2)
     at.button(key="cert_sound_go").click().run()
     _no_errors(at)
-    extra = at.session_state[state.CERTIFY_RESULT]["extra"]
-    assert {"margins", "ablation", "attack", "soundness"} <= set(extra)
-    assert len(extra["ablation"].table) == 3 and set(extra["attack"]["classifier"]) == {"Benign", "Single", "M_B", "M_C"}
+    assert at.session_state[state.CERTIFY_RESULT] is req
+    assert set(at.session_state[state.CERTIFY_ANALYSES]) == {"margins", "ablation", "attack", "soundness"}
+    ablation = [f for f in frames(at) if "label" in f.columns and any("m=" in str(v) for v in f["label"])]
+    assert len(ablation) == 1 and list(ablation[0]["m"]) == [0, 1, 2]
+    attack = next(f for f in frames(at) if "classifier" in f.columns)
+    assert set(attack["classifier"]) == {"Benign", "Single", "M_B", "M_C"}
     assert any("series changed class inside their radius" in s.value for s in at.success)
 
 
@@ -277,7 +268,8 @@ def test_certify_page_bad_settings_keep_results():
     at.checkbox(key="cert_on_mc").uncheck()
     at.button(key="cert_run").click().run()
     _no_errors(at)
-    assert list(at.session_state[state.CERTIFY_RESULT]["cmp"].results) == ["Single"]
+    req = at.session_state[state.CERTIFY_RESULT]
+    assert [c.label for c in req.configs] == ["Single"] and list(frames(at)[0]["label"]) == ["Single"]
     # DE with one member -> a clear error; nothing enabled -> a clear error; results kept
     at.checkbox(key="cert_on_single").uncheck()
     at.checkbox(key="cert_on_de").check().run()
@@ -290,8 +282,8 @@ def test_certify_page_bad_settings_keep_results():
     assert at.button(key="cert_abl_go").disabled  # no mask ensemble in the results to ablate
     at.text_input(key="cert_atk_eps").set_value("0.5, abc")
     at.button(key="cert_atk_go").click().run()
-    assert not at.exception and any("abc" in e.value for e in at.error)
-    assert list(at.session_state[state.CERTIFY_RESULT]["cmp"].results) == ["Single"]
+    assert any("'abc', is not a number" in e for e in errors(at))
+    assert at.session_state[state.CERTIFY_RESULT] is req and list(frames(at)[0]["label"]) == ["Single"]
 
 
 def test_explain_page_methods_and_faithfulness():
@@ -304,19 +296,20 @@ def test_explain_page_methods_and_faithfulness():
     at.multiselect(key="xp_methods").set_value(["neuromask", "saliency", "occlusion"])
     at.button(key="xp_run").click().run()
     _no_errors(at)
-    res = at.session_state[state.EXPLAIN_RESULT]
-    cmp = res["cmp"]
-    assert list(cmp.relevance) == ["neuromask", "saliency", "occlusion"]
-    assert cmp.relevance["neuromask"].shape == (3, 187)
-    assert list(cmp.table["method"]) == ["neuromask", "saliency", "occlusion"]
-    assert cmp.mask_result.history.shape[1:] == (3, 187)
+    req = at.session_state[state.EXPLAIN_RESULT]
+    assert req.methods == ("neuromask", "saliency", "occlusion") and req.n == 3 and req.adversarial is None
+    rel = next(f for f in frames(at) if "relevance" in f.columns)
+    assert len(rel) == 3 * 3 * 187 and list(dict.fromkeys(rel["method"])) == list(req.methods)
+    auc = next(f for f in frames(at) if "method" in f.columns and "relevance" not in f.columns)
+    assert list(auc["method"]) == ["NeuroMask", "Saliency", "Occlusion"]
+    assert any(m.label == "Steps with m ≥ 0.5" for m in at.metric)  # NeuroMask's summary
     assert any("relevances" in b.label.lower() for b in at.get("download_button"))
     # bad settings: no method -> a message, the previous results stay
     at.multiselect(key="xp_methods").set_value([])
     at.button(key="xp_run").click().run()
-    assert not at.exception
-    assert any("at least one method" in e.value for e in at.error)
-    assert at.session_state[state.EXPLAIN_RESULT]["cmp"] is cmp
+    assert any("at least one method" in e for e in errors(at))
+    assert at.session_state[state.EXPLAIN_RESULT] is req
+    assert len(next(f for f in frames(at) if "relevance" in f.columns)) == 3 * 3 * 187
 
 
 def test_explain_page_adversarial_pair_and_backdoor_demo():
@@ -338,16 +331,20 @@ def test_explain_page_adversarial_pair_and_backdoor_demo():
     at.multiselect(key="xp_methods").set_value(["neuromask", "saliency"])
     at.button(key="xp_run").click().run()
     _no_errors(at)
-    res = at.session_state[state.EXPLAIN_RESULT]
-    assert res["source"] == "adversarial" and res["cmp"].relevance["saliency"].shape == (4, 187)
+    assert at.session_state[state.EXPLAIN_RESULT].adversarial is not None
+    rel = next(f for f in frames(at) if "relevance" in f.columns)
+    saliency = rel[rel["method"] == "saliency"]  # two series, clean and adversarial
+    assert len(saliency) == 4 * 187 and (saliency["input"] == "adversarial").sum() == 2 * 187
     # backdoor demo on the zoo's backdoored model
     at.number_input(key="bd_n").set_value(2)
     at.number_input(key="bd_steps").set_value(10)
     at.button(key="bd_run").click().run()
     _no_errors(at)
-    demo = at.session_state[state.BACKDOOR_RESULT]["demo"]
-    assert demo.mass_triggered.shape == (2,) and demo.trigger.window == (168, 180)
+    assert at.session_state[state.BACKDOOR_RESULT].n == 2
+    assert next(m for m in at.metric if m.label == "Trigger window").value == "steps 168-179"
     assert any("Mask mass" in m.label for m in at.metric)
+    demo = next(f for f in frames(at) if "series" in f.columns and "relevance" not in f.columns)
+    assert len(demo) == 2
 
 
 def test_augment_page_odenet_examples_train_compare():
@@ -364,10 +361,10 @@ def test_augment_page_odenet_examples_train_compare():
     assert info["spec"] == "cbf" and Path(info["path"] + ".safetensors").exists()
     assert any("Fitted" in s.value for s in at.success)
     # train: Out-Sign-Grad + Feat-Sim for one epoch, saved and selectable
-    at.selectbox(key="aug_arch").set_value("kachuee")
+    at.selectbox(key="aug_t_arch").set_value("kachuee")
     at.number_input(key="aug_t_epochs").set_value(1)
-    at.text_input(key="aug_name").set_value("cbf-osg")
-    next(b for b in at.button if b.label == "Train").click().run()
+    at.text_input(key="aug_t_name").set_value("cbf-osg")
+    at.button(key="aug_t_go").click().run()
     _no_errors(at)
     trained = at.session_state[state.AUG_TRAINED]
     assert len(trained) == 1 and trained[0].endswith("cbf-osg")
@@ -381,9 +378,10 @@ def test_augment_page_odenet_examples_train_compare():
     at.text_input(key="cmp_eps").set_value("0, 0.1")
     at.button(key="cmp_go").click().run()
     _no_errors(at)
-    res = at.session_state[state.AUG_COMPARE]
-    assert len(res["table"]) == 2 and {"true", "fgsm", "bim"} <= set(res["table"].columns)
-    assert set(res["curves"]["eps"]) == {0.0, 0.1}
+    assert len(at.session_state[state.AUG_COMPARE].models) == 2
+    table = next(f for f in frames(at) if {"true", "fgsm", "bim"} <= set(f.columns))
+    curves = next(f for f in frames(at) if "eps" in f.columns)
+    assert len(table) == 2 and set(curves["eps"]) == {0.0, 0.1}
 
 
 def test_augment_page_bad_input_keeps_state():
@@ -391,12 +389,12 @@ def test_augment_page_bad_input_keeps_state():
     _no_errors(at)
     at.sidebar.selectbox(key="sb_ds_builtin").set_value("cbf").run()
     # gradient augmentation without an ODENet: a clear message, nothing trained
-    at.text_input(key="aug_name").set_value("x")
-    next(b for b in at.button if b.label == "Train").click().run()
-    assert not at.exception
-    assert any("needs an ODENet" in e.value for e in at.error)
+    at.text_input(key="aug_t_name").set_value("x")
+    at.button(key="aug_t_go").click().run()
+    assert any("Training not started" in e and "needs an ODENet" in e for e in errors(at))
     assert not at.session_state[state.AUG_TRAINED] if state.AUG_TRAINED in at.session_state else True
     # compare with a bad eps list
     at.text_input(key="cmp_eps").set_value("a, b")
     at.button(key="cmp_go").click().run()
-    assert not at.exception and any("Comparison failed" in e.value for e in at.error)
+    assert any("Comparison failed" in e and "'a', is not a number" in e for e in errors(at))
+    assert state.AUG_COMPARE not in at.session_state

@@ -8,22 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import REPO, app
 from streamlit.testing.v1 import AppTest
 
 from tsviz.ui import state, workspace
 from tsviz.ui.errors import error_text
 
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 120
 REFUSED = ("Could not load that path: This path is outside the folders this server allows; ask the operator "
            "(TSVIZ_DATA_ROOTS)")
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TSVIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TSVIZ_DATA_ROOTS", raising=False)
-    monkeypatch.chdir(REPO)
+pytestmark = pytest.mark.usefixtures("app_home")
 
 
 @pytest.fixture
@@ -101,7 +96,7 @@ def test_config_binds_localhost_and_keeps_the_upload_cap():
 
 # ----------------------------------------------------------------------------- the sidebar
 def _app() -> AppTest:
-    return AppTest.from_file(str(REPO / "pages/1_Data.py"), default_timeout=TIMEOUT)
+    return app("pages/1_Data.py")
 
 
 def _load_path(at: AppTest, text: str, kind: str = "csv") -> list[str]:
@@ -175,7 +170,7 @@ def test_no_roots_turns_the_path_source_off(monkeypatch):
 
 
 def test_shared_ucr_folder_loads_when_it_is_a_root(monkeypatch):
-    from conftest import SHARED_DATA
+    from apptest_helpers import SHARED_DATA
 
     ecg200 = SHARED_DATA / "ucr" / "ECG200"
     if not ecg200.is_dir():

@@ -9,53 +9,24 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
+from apptest_helpers import REPO
+from apptest_helpers import app as _app
+from apptest_helpers import no_errors as _no_errors
 from streamlit.testing.v1 import AppTest
 
 from tsviz.ui import state, workspace
 
-REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 120
 SESSION_KEY = workspace.SESSION_KEY
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TSVIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TSVIZ_DATA_ROOTS", raising=False)
-    monkeypatch.chdir(REPO)
-    return tmp_path / "home"
-
-
-def _app(path: str) -> AppTest:
-    return AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
-
-
-def _no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+def _home(app_home):
+    return app_home
 
 
 def _ws_root(home: Path, at: AppTest) -> Path:
     return home.resolve() / "workspaces" / at.session_state[SESSION_KEY]
-
-
-@pytest.fixture
-def tiny_npz(tmp_path):
-    rng = np.random.default_rng(0)
-    t = np.linspace(0, 1, 48)
-
-    def make(n):
-        y = np.arange(n) % 2
-        X = 0.1 * rng.standard_normal((n, 48)) + np.where(y[:, None] == 0, np.sin(6 * t), np.cos(6 * t))
-        return X.astype(np.float32), y
-
-    Xtr, ytr = make(40)
-    Xte, yte = make(20)
-    p = tmp_path / "tiny.npz"
-    np.savez(p, X_train=Xtr, y_train=ytr, X_test=Xte, y_test=yte, class_names=np.array(["sin", "cos"]), fs=48.0)
-    return p
 
 
 # ----------------------------------------------------------------------------- pure functions

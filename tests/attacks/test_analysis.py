@@ -2,8 +2,12 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_model_untouched, model_state
+from scipy.signal import welch
 
+from tsviz.attacks import AttackError
 from tsviz.attacks.analysis import LatentShift, SpectraComparison, latent_shift, welch_compare
+from tsviz.data.stats import welch_chunks
 from tsviz.models import build
 
 
@@ -53,6 +57,30 @@ def test_welch_without_fs_in_cycles_per_sample_and_zero_perturbation(series):
     assert sc.summary()["perturbation_peak_frequency"] == [None, None]
 
 
+def test_welch_matches_scipy_per_series_average(series):
+    """Reference: scipy.signal.welch of each series on its own, averaged by hand."""
+    rng = np.random.default_rng(3)
+    x_adv = series + 0.02 * rng.standard_normal(series.shape).astype(np.float32)
+    sc = welch_compare(series, x_adv, 100.0, nperseg=50)
+    for name, a in (("clean", series), ("adversarial", x_adv), ("perturbation", x_adv - series)):
+        ref = np.mean([welch(np.asarray(a[i], np.float64), fs=100.0, nperseg=50, axis=-1)[1]
+                       for i in range(a.shape[0])], axis=0)
+        np.testing.assert_allclose(getattr(sc, name), ref, rtol=1e-6, atol=1e-12)
+    f_ref = welch(np.asarray(series[0], np.float64), fs=100.0, nperseg=50, axis=-1)[0]
+    np.testing.assert_allclose(sc.freqs, f_ref)
+
+
+def test_welch_chunks_is_chunking_invariant(series):
+    """The shared chunked Welch of tsviz.data.stats: any chunk size gives the same spectra."""
+    a, b = series.astype(np.float64), (series + 1.0).astype(np.float64)
+    whole = [np.concatenate(p) for p in zip(*[ps for _, _, ps in welch_chunks((a, b), fs=1.0, nperseg=64)])]
+    small = list(welch_chunks((a, b), fs=1.0, nperseg=64, chunk_values=2 * 2 * 200))  # one row at a time
+    assert len(small) == series.shape[0] and [r.start for r, _, _ in small] == list(range(6))
+    pieces = [np.concatenate(p) for p in zip(*[ps for _, _, ps in small])]
+    for w, p in zip(whole, pieces):
+        np.testing.assert_allclose(w, p, rtol=1e-12)
+
+
 def test_welch_per_sample_matches_mean_and_n1(series):
     x_adv = series + 0.01
     sc = welch_compare(series, x_adv, 250.0, nperseg=64, per_sample=True)
@@ -76,37 +104,29 @@ def test_welch_bad_args_name_the_parameter(series, kwargs, match):
     args = {"x": series, "x_adv": series, "fs": None}
     args.update(kwargs)
     x, xa, fs = args.pop("x"), args.pop("x_adv"), args.pop("fs")
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(AttackError, match=match):
         welch_compare(x, xa, fs, **args)
 
 
 def test_welch_rejects_nan(series):
     bad = series.copy()
     bad[0, 0, 0] = np.nan
-    with pytest.raises(ValueError, match="x_adv contains NaN"):
+    with pytest.raises(AttackError, match="x_adv contains NaN"):
         welch_compare(series, bad)
 
 
 # --------------------------------------------------------------------------- latent_shift
-def _state(model):
-    return ([m.training for m in model.modules()], [p.requires_grad for p in model.parameters()],
-            {k: v.clone() for k, v in model.state_dict().items()})
-
-
 def test_latent_shift_identity_gives_identical_coords_and_model_unchanged(model, tiny_dataset):
     x = tiny_dataset.X_test
     model.train()  # a mode the function must restore
     model.head.weight.requires_grad_(False)
-    before = _state(model)
+    before = model_state(model)
     try:
         s = latent_shift(model, x, x.copy())
-        after = _state(model)
+        assert_model_untouched(model, before)
     finally:
         model.head.weight.requires_grad_(True)
         model.eval()
-    assert before[0] == after[0] and before[1] == after[1]
-    for k in before[2]:
-        assert torch.equal(before[2][k], after[2][k])
     assert isinstance(s, LatentShift)
     assert s.coords_clean.shape == s.coords_adv.shape == (30, 2)
     np.testing.assert_array_equal(s.coords_clean, s.coords_adv)
@@ -156,11 +176,11 @@ def test_latent_shift_single_series(model, tiny_dataset):
 ])
 def test_latent_shift_bad_args(model, tiny_dataset, kwargs, match):
     x_adv = kwargs.pop("x_adv", tiny_dataset.X_test)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(AttackError, match=match):
         latent_shift(model, tiny_dataset.X_test, x_adv, **kwargs)
 
 
 def test_latent_shift_needs_features(tiny_dataset):
     plain = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(32, 3))
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(AttackError, match="features"):
         latent_shift(plain, tiny_dataset.X_test, tiny_dataset.X_test)

@@ -11,9 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import assert_model_untouched, model_state
 
 from tsviz.attacks import (
-    BIM, FGSM, PGD, SPSA, WPGD, AttackError, GenAttack, evaluate, latent_centroid_cost, sweep, uniform_cost,
+    BIM,
+    FGSM,
+    PGD,
+    SPSA,
+    WPGD,
+    AttackError,
+    GenAttack,
+    evaluate,
+    latent_centroid_cost,
+    sweep,
+    uniform_cost,
 )
 from tsviz.attacks.analysis import latent_shift, welch_compare
 from tsviz.core import TsvizError, budget_limit
@@ -65,10 +76,6 @@ class Counting(torch.nn.Module):
     def forward(self, x):
         self.rows += x.shape[0]
         return self.inner(x)
-
-
-def state(model):
-    return [m.training for m in model.modules()], [p.requires_grad for p in model.parameters()]
 
 
 # --------------------------------------------------------------------------- budgets
@@ -134,7 +141,8 @@ def test_bounds_applied_and_finite(name, model, data):
 def test_torch_float64_is_cast_to_float32(name, model, data):
     """Decision: x is cast to the model's dtype (float32 for every tsviz network), like numpy float64."""
     x, y = data
-    out64 = FACTORIES[name](0.1)(model, torch.tensor(x, dtype=torch.float64), y, generator=torch.Generator().manual_seed(1))
+    x64 = torch.tensor(x, dtype=torch.float64)
+    out64 = FACTORIES[name](0.1)(model, x64, y, generator=torch.Generator().manual_seed(1))
     out32 = FACTORIES[name](0.1)(model, torch.tensor(x), y, generator=torch.Generator().manual_seed(1))
     assert out64.dtype == torch.float32
     torch.testing.assert_close(out64, out32)
@@ -262,14 +270,14 @@ def test_sweep_refuses_a_bad_budget_before_any_work(model, data):
 def test_seed_reproducible_and_model_state_unchanged(name, model, data):
     x, y = data
     model.train()
-    before = state(model)
+    before = model_state(model)
     a = FACTORIES[name](0.2)(model, x, y, generator=torch.Generator().manual_seed(3))
     b = FACTORIES[name](0.2)(model, x, y, generator=torch.Generator().manual_seed(3))
     torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert state(model) == before
+    assert_model_untouched(model, before)
     with pytest.raises(AttackError):
         FACTORIES[name](1e300)(model, x, y)
-    assert state(model) == before  # also after a refused call
+    assert_model_untouched(model, before)  # also after a refused call
     model.eval()
 
 

@@ -5,27 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import ConstantLogits, LinearTS, assert_model_untouched, model_state
+from helpers import linear_model as helpers_linear_model
 from torch import nn
 
-from tsviz.attacks.base import MAX_POPULATION, MAX_STEPS, AttackError, per_sample_norm
+from tsviz.attacks.base import MAX_GENERATIONS, MAX_ITERATIONS, MAX_POPULATION, AttackError, per_sample_norm
 from tsviz.attacks.genattack import GenAttack, adaptive_parameters, fitness, update_plateaus, upsample
-from tsviz.attacks.spsa import SPSA, _margin_loss
+from tsviz.attacks.objectives import margin_loss
+from tsviz.attacks.spsa import SPSA
 
 T, K = 24, 3
 
 
-def linear_model(T: int = T, K: int = K, seed: int = 0) -> nn.Module:
-    g = torch.Generator().manual_seed(seed)
-    lin = nn.Linear(T, K)
-    with torch.no_grad():
-        lin.weight.copy_(torch.randn(K, T, generator=g))
-        lin.bias.zero_()
-    return nn.Sequential(nn.Flatten(), lin).eval()
+def linear_model(T: int = T, K: int = K, seed: int = 0) -> LinearTS:
+    """One channel, ``N(0, 1)`` weights, zero bias (:func:`helpers.linear_model`)."""
+    return helpers_linear_model(1, T, K, seed=seed)
 
 
-def class_data(model: nn.Module, n: int = 6, scale: float = 0.2) -> tuple[torch.Tensor, torch.Tensor]:
+def class_data(model: LinearTS, n: int = 6, scale: float = 0.2) -> tuple[torch.Tensor, torch.Tensor]:
     """``x_i = scale * w_{y_i}``: clean margins of about 4 logits (L-inf eps ~0.15 needed to flip)."""
-    W = model[1].weight.detach()
+    W = model.lin.weight.detach()
     y = torch.arange(n) % W.shape[0]
     x = (scale * W[y]).unsqueeze(1).clone()
     assert (model(x).argmax(1) == y).all()
@@ -60,6 +59,7 @@ def attacks_failing(eps: float = 0.01):
 
 
 IDS = ["spsa", "genattack"]
+EASY_AND_HARD_IDS = [i + "-easy" for i in IDS] + [i + "-hard" for i in IDS]
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -67,7 +67,7 @@ def gen(seed: int = 0) -> torch.Generator:
 
 
 # --------------------------------------------------------------------------- contract
-@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=[i + "-easy" for i in IDS] + [i + "-hard" for i in IDS])
+@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=EASY_AND_HARD_IDS)
 def test_shape_dtype_device_budget(attack):
     model = linear_model()
     x, y = class_data(model)
@@ -133,9 +133,7 @@ def test_no_autograd_and_model_untouched(attack, monkeypatch):
     inner.train()  # a mode the attack must restore
     first = next(inner.parameters())
     first.requires_grad_(False)
-    modes = {name: m.training for name, m in inner.named_modules()}
-    flags = {name: p.requires_grad for name, p in inner.named_parameters()}
-    state = {k: v.clone() for k, v in inner.state_dict().items()}
+    before = model_state(inner)
     model = Counting(inner)
 
     def forbidden(*args, **kwargs):
@@ -148,15 +146,12 @@ def test_no_autograd_and_model_untouched(attack, monkeypatch):
     y = torch.tensor([0, 1, 2, 0])
     attack.run(model, x, y, generator=gen())
     assert model.rows > 0
-    assert {name: m.training for name, m in inner.named_modules()} == modes
-    assert {name: p.requires_grad for name, p in inner.named_parameters()} == flags
-    for k, v in inner.state_dict().items():
-        assert torch.equal(v, state[k]), k
+    assert_model_untouched(inner, before)
 
 
 # --------------------------------------------------------------------------- query accounting
 @pytest.mark.parametrize("targeted", [False, True])
-@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=[i + "-easy" for i in IDS] + [i + "-hard" for i in IDS])
+@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=EASY_AND_HARD_IDS)
 def test_queries_counted_exactly(attack, targeted):
     model = Counting(linear_model())
     x, y = class_data(model.inner)
@@ -199,7 +194,7 @@ def test_max_queries(attack):
     assert model.rows == int(res.queries.sum()) + x.shape[0]
 
 
-@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=[i + "-easy" for i in IDS] + [i + "-hard" for i in IDS])
+@pytest.mark.parametrize("attack", attacks_easy() + attacks_failing(), ids=EASY_AND_HARD_IDS)
 def test_early_stop_already_successful(attack):
     model = Counting(linear_model())
     x, y = class_data(model.inner)
@@ -239,7 +234,7 @@ def test_spsa_gradient_estimate_is_unbiased_on_linear_margin():
     model = linear_model(K=2)
     x, y = class_data(model, n=2)
     attack = SPSA(eps=0.1, delta=0.01, samples=1000, iterations=1)
-    W = model[1].weight.detach()
+    W = model.lin.weight.detach()
     g = attack._gradient(model, x, y, None, gen(), None)
     true = (W[y] - W[1 - y]).unsqueeze(1)
     cos = (g * true).sum((1, 2)) / (g.norm(dim=(1, 2)) * true.norm(dim=(1, 2)))
@@ -249,8 +244,8 @@ def test_spsa_gradient_estimate_is_unbiased_on_linear_margin():
 def test_margin_and_fitness_values():
     logp = torch.log(torch.tensor([[0.7, 0.2, 0.1]]))
     y, t = torch.tensor([0]), torch.tensor([2])
-    assert torch.allclose(_margin_loss(logp, y, None), torch.log(torch.tensor([0.7 / 0.2])))
-    assert torch.allclose(_margin_loss(logp, y, t), torch.log(torch.tensor([0.7 / 0.1])))
+    assert torch.allclose(margin_loss(logp, y, None), torch.log(torch.tensor([0.7 / 0.2])))
+    assert torch.allclose(margin_loss(logp, y, t), torch.log(torch.tensor([0.7 / 0.1])))
     assert torch.allclose(fitness(logp, y, None), torch.log(torch.tensor([0.3 / 0.7])))
     assert torch.allclose(fitness(logp, y, t), torch.log(torch.tensor([0.1 / 0.9])))
 
@@ -299,15 +294,9 @@ def test_plateau_counter():
     assert stall.tolist() == [249 - 200, 0]
 
 
-class ConstantModel(nn.Module):
-    """The same probabilities whatever the input: the fitness can never improve (a plateau)."""
-
-    def forward(self, x):
-        return x.flatten(1)[:, :1] * 0 + torch.tensor([[2.0, 0.0, -1.0]])
-
-
 def test_adaptive_parameters_follow_plateaus_in_a_run():
-    model = ConstantModel()
+    # the same probabilities whatever the input: the fitness can never improve (a plateau)
+    model = ConstantLogits((2.0, 0.0, -1.0), C=1, T=8)
     x = torch.zeros(2, 1, 8)
     y = torch.zeros(2, dtype=torch.long)
     res = GenAttack(eps=0.1, population=3, generations=50, patience=20).run(model, x, y)
@@ -324,8 +313,8 @@ def test_progress_reported():
     model = linear_model()
     x, y = class_data(model)
     for attack in attacks_failing():
-        seen = []
-        attack.run(model, x, y, progress=lambda f, msg: seen.append(f))
+        seen: list[float] = []
+        attack.run(model, x, y, progress=lambda f, msg, seen=seen: seen.append(f))
         assert seen and 0 <= min(seen) and max(seen) <= 1 and seen[-1] == pytest.approx(1.0)
 
 
@@ -337,7 +326,7 @@ def test_progress_reported():
     (SPSA, {"eps": 0.1, "lr": -0.1}, "lr"),
     (SPSA, {"eps": 0.1, "samples": 7}, "samples"),
     (SPSA, {"eps": 0.1, "samples": MAX_POPULATION + 2}, "samples"),
-    (SPSA, {"eps": 0.1, "iterations": MAX_STEPS + 1}, "iterations"),
+    (SPSA, {"eps": 0.1, "iterations": MAX_ITERATIONS + 1}, "iterations"),
     (SPSA, {"eps": 0.1, "norm": "l1"}, "norm"),
     (SPSA, {"eps": 0.1, "max_queries": 0}, "max_queries"),
     (SPSA, {"eps": 0.1, "random_start": "yes"}, "random_start"),
@@ -345,7 +334,7 @@ def test_progress_reported():
     (GenAttack, {"eps": 0}, "eps"),
     (GenAttack, {"eps": 0.1, "population": 1}, "population"),
     (GenAttack, {"eps": 0.1, "population": MAX_POPULATION + 1}, "population"),
-    (GenAttack, {"eps": 0.1, "generations": MAX_STEPS + 1}, "generations"),
+    (GenAttack, {"eps": 0.1, "generations": MAX_GENERATIONS + 1}, "generations"),
     (GenAttack, {"eps": 0.1, "generations": 0}, "generations"),
     (GenAttack, {"eps": 0.1, "temperature": 0.0}, "temperature"),
     (GenAttack, {"eps": 0.1, "rho": 0.0}, "rho"),

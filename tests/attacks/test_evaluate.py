@@ -3,21 +3,14 @@ import json
 import numpy as np
 import pytest
 import torch
-from torch import nn
+from helpers import LinearTS
 
 from tsviz.attacks import FGSM, PGD, AttackError, evaluate, make_attack, sweep, with_eps
 
 
-class Linear2(nn.Module):
-    """logits = [0, w.x]: class 1 iff w.x > 0."""
-
-    def __init__(self, T=8):
-        super().__init__()
-        self.w = nn.Parameter(torch.linspace(-1, 1, T))
-
-    def forward(self, x):
-        s = (x[:, 0] * self.w).sum(1)
-        return torch.stack([torch.zeros_like(s), s], 1)
+def Linear2(T=8) -> LinearTS:
+    """logits = [0, w.x] with ``w = linspace(-1, 1, T)``: class 1 iff w.x > 0."""
+    return LinearTS(torch.stack([torch.zeros(T), torch.linspace(-1, 1, T)]), C=1, T=T)
 
 
 def _data():
@@ -31,7 +24,7 @@ def test_report_hand_values():
     model = Linear2()
     x, y = _data()
     # w.x = +-0.3*||w||^2 or +-2*||w||^2; FGSM with eps moves the score by eps*||w||_1
-    w = model.w.detach()
+    w = model.lin.weight[1].detach()
     eps = float(0.5 * 0.3 * (w * w).sum() / w.abs().sum() * 3)  # flips the 0.3 pair, not the 2.0 pair
     rep = evaluate(model, FGSM(eps=eps), x, y, class_names=["neg", "pos"])
     assert rep.clean_accuracy == 1.0

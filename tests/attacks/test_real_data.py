@@ -1,13 +1,11 @@
 """Every attack on a real UCR ECG set (ECG200), from the real-data folder (TSVIZ_TEST_DATA); skipped when absent."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from realdata import SHARED_DATA  # noqa: E402
 
 from tsviz.attacks import evaluate, make_attack
-
-from conftest import SHARED_DATA  # noqa: E402
 
 ECG200 = SHARED_DATA / "ucr" / "ECG200"
 

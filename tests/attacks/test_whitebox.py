@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import LinearTS, assert_model_untouched, model_state
 from torch import nn
 
 from tsviz.attacks.base import MAX_RESTARTS, MAX_STEPS, AttackError, per_sample_norm
@@ -16,23 +17,10 @@ from tsviz.models import build
 
 
 # --------------------------------------------------------------------------- tiny models
-class LinearTS(nn.Module):
-    """``logits = W flatten(x) + b`` for ``x`` ``(n, C, T)``."""
-
-    def __init__(self, W: torch.Tensor, b: torch.Tensor) -> None:
-        super().__init__()
-        self.lin = nn.Linear(W.shape[1], W.shape[0])
-        with torch.no_grad():
-            self.lin.weight.copy_(W)
-            self.lin.bias.copy_(b)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.lin(x.flatten(1))
-
-
 def linear_model(C: int = 2, T: int = 8, K: int = 3, seed: int = 0) -> LinearTS:
+    """A :class:`helpers.LinearTS` with ``N(0, 0.25)`` weights and a small bias."""
     g = torch.Generator().manual_seed(seed)
-    return LinearTS(torch.randn(K, C * T, generator=g) * 0.5, torch.randn(K, generator=g) * 0.1).eval()
+    return LinearTS(torch.randn(K, C * T, generator=g) * 0.5, torch.randn(K, generator=g) * 0.1, C=C, T=T).eval()
 
 
 def block_model(C: int = 1, T: int = 12, K: int = 3, scale: float = 1.0,
@@ -42,7 +30,7 @@ def block_model(C: int = 1, T: int = 12, K: int = 3, scale: float = 1.0,
     size = C * T // K
     for k in range(K):
         W[k, k * size:(k + 1) * size] = scale
-    return LinearTS(W, torch.tensor(bias[:K], dtype=torch.float32)).eval()
+    return LinearTS(W, torch.tensor(bias[:K], dtype=torch.float32), C=C, T=T).eval()
 
 
 class Detached(nn.Module):
@@ -164,16 +152,10 @@ def test_model_state_unchanged(name):
     model = mlp_model().train()
     model.backbone.layers[1].eval()                      # a mixed-mode model
     model.head.weight.requires_grad_(False)              # a frozen parameter
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    modes = {n: m.training for n, m in model.named_modules()}
-    flags = {n: p.requires_grad for n, p in model.named_parameters()}
+    before = model_state(model)
     x, y = data(n=4, C=1, T=16)
     ATTACKS[name]().run(model, x, y, generator=torch.Generator().manual_seed(0))
-    after = model.state_dict()
-    assert before.keys() == after.keys()
-    assert all(torch.equal(before[k], after[k]) for k in before)
-    assert modes == {n: m.training for n, m in model.named_modules()}
-    assert flags == {n: p.requires_grad for n, p in model.named_parameters()}
+    assert_model_untouched(model, before)
     assert all(p.grad is None for p in model.parameters())
 
 
@@ -319,7 +301,7 @@ def test_generator_must_be_a_generator():
 
 
 def test_zero_gradient_l2_step_does_not_move():
-    model = LinearTS(torch.zeros(3, 16), torch.zeros(3)).eval()
+    model = LinearTS(torch.zeros(3, 16), torch.zeros(3), C=2, T=8).eval()
     x, y = data(n=3)
     xa = PGD(0.5, 0.2, 3, norm="l2", random_start=False)(model, x, y)
     assert torch.equal(xa, x) and torch.isfinite(xa).all()

@@ -6,31 +6,27 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
+from helpers import LinearTS
 
 from tsviz.attacks.base import AttackError
 from tsviz.attacks.cost_matrix import (
-    adversarial_confusion, latent_centroid_cost, uniform_cost, validate_cost, weighted_robustness_score,
+    adversarial_confusion,
+    latent_centroid_cost,
+    uniform_cost,
+    validate_cost,
+    weighted_robustness_score,
 )
 from tsviz.attacks.pgd import PGD
 from tsviz.attacks.wpgd import WPGD, wasserstein_loss
 from tsviz.models import build
 
 
-class BlockModel(nn.Module):
+def BlockModel(bias=(2.0, 1.0, 0.0)) -> LinearTS:
     """3 classes on ``(n, 1, 12)``: class ``k``'s logit is the sum of time steps ``4k .. 4k+3`` plus a bias."""
-
-    def __init__(self, bias=(2.0, 1.0, 0.0)) -> None:
-        super().__init__()
-        self.lin = nn.Linear(12, 3)
-        with torch.no_grad():
-            self.lin.weight.zero_()
-            for k in range(3):
-                self.lin.weight[k, 4 * k:4 * k + 4] = 1.0
-            self.lin.bias.copy_(torch.tensor(bias))
-
-    def forward(self, x):
-        return self.lin(x.flatten(1))
+    W = torch.zeros(3, 12)
+    for k in range(3):
+        W[k, 4 * k:4 * k + 4] = 1.0
+    return LinearTS(W, torch.tensor(bias), C=1, T=12)
 
 
 def small_data(n=8, seed=0):

@@ -9,7 +9,14 @@ import torch
 
 from tsviz.attacks import AttackError
 from tsviz.augment import (
-    AUGMENTATION_PARAMS, AUGMENTATIONS, AugmentError, ODENet, augment, fit_odenet, load_odenet, save_odenet,
+    AUGMENTATION_PARAMS,
+    AUGMENTATIONS,
+    AugmentError,
+    ODENet,
+    augment,
+    fit_odenet,
+    load_odenet,
+    save_odenet,
 )
 from tsviz.core import TsvizError
 from tsviz.models import build

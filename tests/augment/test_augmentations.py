@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import assert_model_untouched, model_state
 from torch import nn
 
 from tsviz.augment import (
@@ -103,11 +104,9 @@ def test_in_sign_grad_per_step_and_zero_eps():
 def test_out_sign_grad_follows_loss_gradient_sign():
     x, dzdt, y = _data()
     model = Linear().train()
-    flags = [p.requires_grad for p in model.parameters()]
-    bn_before = model.bn.running_mean.clone()
+    before = model_state(model)
     out = out_sign_grad(x, y, model, dzdt, beta=0.33)
-    assert model.training and model.bn.training and [p.requires_grad for p in model.parameters()] == flags
-    assert torch.equal(model.bn.running_mean, bn_before)
+    assert_model_untouched(model, before)  # modes, flags, weights and BatchNorm statistics
     delta = out - x
     assert delta.abs().max() <= 0.33 + 1e-6
     torch.testing.assert_close(delta.abs(), dzdt.clamp(-0.33, 0.33).abs())

@@ -16,13 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 T, PERIOD = 50, 50.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny networks: thread start-up costs more than it saves on a shared machine
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+#: tiny networks: thread start-up costs more than it saves
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sine(n=4):

@@ -66,22 +66,22 @@ def test_top_components_dc_and_nyquist_untouched(make):
     x = make()
     out = spec_den(x, generator=_gen(3))
     X = np.fft.rfft(x.double().numpy(), axis=-1)
-    O = np.fft.rfft(out.double().numpy(), axis=-1)
+    out = np.fft.rfft(out.double().numpy(), axis=-1)
     T = x.shape[-1]
     changed_any = 0
     for i in range(x.shape[0]):
         for c in range(x.shape[1]):
             top = _top_bins(x[i, c].double().numpy())
             keep = np.unique(np.concatenate([top, [0], [T // 2] if T % 2 == 0 else []]).astype(int))
-            np.testing.assert_allclose(O[i, c, keep], X[i, c, keep], atol=1e-4 * np.abs(X[i, c]).max())
-            changed = np.abs(O[i, c] - X[i, c]) > 1e-4 * np.abs(X[i, c]).max()
+            np.testing.assert_allclose(out[i, c, keep], X[i, c, keep], atol=1e-4 * np.abs(X[i, c]).max())
+            changed = np.abs(out[i, c] - X[i, c]) > 1e-4 * np.abs(X[i, c]).max()
             tail = X.shape[-1] - len(keep)
             assert changed.sum() <= 0.75 * tail + 1e-9
             changed_any += changed.sum()
             # magnitude moves between bins of the tail: the sum of |Z| is preserved, phases kept
-            np.testing.assert_allclose(np.abs(O[i, c]).sum(), np.abs(X[i, c]).sum(), rtol=1e-4)
+            np.testing.assert_allclose(np.abs(out[i, c]).sum(), np.abs(X[i, c]).sum(), rtol=1e-4)
             nz = changed & (np.abs(X[i, c]) > 1e-3 * np.abs(X[i, c]).max())
-            np.testing.assert_allclose(np.angle(O[i, c, nz] / X[i, c, nz]), 0.0, atol=1e-3)
+            np.testing.assert_allclose(np.angle(out[i, c, nz] / X[i, c, nz]), 0.0, atol=1e-3)
     assert changed_any > 0
 
 
@@ -92,14 +92,14 @@ def test_hand_checked_triples():
     Z[2:8] = np.array([6, 5, 4, 3, 2, 1]) * np.exp(1j * np.arange(6))
     x = torch.tensor(np.fft.irfft(Z, n=T))[None, None].float()
     out = spec_den(x, share=1.0)  # tail of 6 perturbable bins -> both triples
-    O = np.fft.rfft(out[0, 0].double().numpy())
-    np.testing.assert_allclose(np.abs(O[2:8]), [6 + 5 / 4, 5 / 2, 4 + 5 / 4, 3 + 2 / 4, 2 / 2, 1 + 2 / 4], atol=1e-4)
-    np.testing.assert_allclose(O[1], 100.0, atol=1e-4)
+    out = np.fft.rfft(out[0, 0].double().numpy())
+    np.testing.assert_allclose(np.abs(out[2:8]), [6 + 5 / 4, 5 / 2, 4 + 5 / 4, 3 + 2 / 4, 2 / 2, 1 + 2 / 4], atol=1e-4)
+    np.testing.assert_allclose(out[1], 100.0, atol=1e-4)
     # share 0.75 of 6 bins -> one triple, chosen by the generator
     seen = set()
     for seed in range(8):
-        O = np.fft.rfft(spec_den(x, generator=_gen(seed))[0, 0].double().numpy())
-        seen.add(tuple(np.round(np.abs(O[2:8]), 3)))
+        out = np.fft.rfft(spec_den(x, generator=_gen(seed))[0, 0].double().numpy())
+        seen.add(tuple(np.round(np.abs(out[2:8]), 3)))
     assert seen == {(7.25, 2.5, 5.25, 3.0, 2.0, 1.0), (6.0, 5.0, 4.0, 3.5, 1.0, 1.5)}
 
 

@@ -5,9 +5,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tsviz.certify import (clopper_pearson_interval, clopper_pearson_lower, cohen_radius, renyi_radius,
-                           simultaneous_bounds)
-from tsviz.certify.bounds import _renyi_sq
+from tsviz.certify import (
+    clopper_pearson_interval,
+    clopper_pearson_lower,
+    cohen_radius,
+    renyi_radius,
+    simultaneous_bounds,
+)
+from tsviz.certify.bounds import renyi_radius_at_order
 
 CASES = [(0, 10), (1, 10), (5, 10), (10, 10), (37, 100), (990, 1000), (1000, 1000), (3, 7)]
 
@@ -71,7 +76,7 @@ def test_renyi_scales_with_sigma():
 def test_renyi_equals_brute_force_grid(pa, pb):
     sigma = 0.5
     a = 1.0 + np.logspace(-7, 4, 400_000)
-    brute = np.sqrt(_renyi_sq(a, np.array(pa), np.array(pb), sigma).max())
+    brute = renyi_radius_at_order(a, pa, pb, sigma).max()
     r = renyi_radius(pa, pb, sigma)
     assert r == pytest.approx(brute, rel=1e-4)
     assert r >= brute * (1 - 1e-9)  # the refinement never falls below a finer grid
@@ -83,13 +88,18 @@ def test_renyi_pb_zero_limit():
 
 
 def test_renyi_vs_cohen():
-    # The paper (Theorem 4.1 / Sec. 2) does not state which bound is tighter, so nothing is
-    # asserted about the order. For pB = 1 - pA, sigma = 1 we observe (Renyi < Cohen everywhere):
+    # The paper (Theorem 4.1 / Sec. 2) does not state which bound is tighter. For pB = 1 - pA,
+    # sigma = 1 the two radii are (Renyi < Cohen at each of these points):
     #   pA = 0.6: 0.2022 vs 0.2533; 0.8: 0.6742 vs 0.8416; 0.9: 1.0319 vs 1.2816;
     #   0.99: 1.9080 vs 2.3263; 0.999: 2.5757 vs 3.0902.
+    # Cohen's values are Phi^-1(pA) (scipy); Renyi's are pinned to 4 decimals (checked against a
+    # brute-force grid of orders in test_renyi_equals_brute_force_grid).
     pa = np.array([0.6, 0.8, 0.9, 0.99, 0.999])
     r, c = renyi_radius(pa, 1 - pa, 1.0), cohen_radius(pa, 1.0)
-    assert np.all(r > 0) and np.all(c > 0)
+    np.testing.assert_allclose(c, stats.norm.ppf(pa), rtol=1e-12)
+    np.testing.assert_allclose(c, [0.2533, 0.8416, 1.2816, 2.3263, 3.0902], atol=5e-5)
+    np.testing.assert_allclose(r, [0.2022, 0.6742, 1.0319, 1.9080, 2.5757], atol=5e-5)
+    assert np.all(r < c)
 
 
 def test_simultaneous_bounds():

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from linear_toy import Linear2, T, margins, toy_model, toy_x
+from helpers import assert_model_untouched, model_state
+from linear_toy import T, linear2, margins, toy_model, toy_x
 from scipy import stats
 
 from tsviz.certify import ABSTAIN, Smoothed
@@ -82,7 +83,7 @@ def test_noise_margins_hand_values(model, x):
 def test_margins_ensemble_reduces_variance():
     """Theorem 4.3 in miniature: averaging masks shrinks the spread of the margin."""
     g = torch.Generator().manual_seed(4)
-    model = Linear2(torch.randn(T, generator=g), 0.0)
+    model = linear2(torch.randn(T, generator=g), 0.0)
     x = torch.ones(3, 1, T) * 0.3
     single = noise_margins(Smoothed(model, 1.0), x, 2000, seed=0).margin.std()
     masks = np.ones((16, T), bool)
@@ -107,7 +108,7 @@ def test_soft_smoothed_is_log_probability_and_differentiable(model, x):
     xr = x.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(soft(xr)[:, 1].sum(), xr)
     assert torch.isfinite(g).all() and g.abs().sum() > 0
-    for bad in (dict(draws=0), dict(draws=True), dict(generator=None)):
+    for bad in (dict(draws=0), dict(draws=True), dict(generator="g"), dict(seed=1)):
         kw = dict(smoothed=sm, draws=2, generator=torch.Generator())
         kw.update(bad)
         with pytest.raises(ValueError):
@@ -215,12 +216,10 @@ def test_soundness_bad_args_and_nothing_certified(model, x):
 
 def test_analysis_leaves_model_untouched(model, x):
     model.train()
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = model_state(model)
     sm = Smoothed(model, 0.5)
     res = sm.certify(x[:4], n0=10, n=50)
     soundness_check(sm, x[:4], res, directions=1, pgd_steps=2, pgd_draws=2, n=50)
     attack_success_rates([CertConfig("S", model, 0.5)], x[:4], np.zeros(4, int), [0.1], benign=model,
                          steps=2, draws=2, n=50)
-    assert model.training and all(p.requires_grad for p in model.parameters())
-    for k, v in model.state_dict().items():
-        assert torch.equal(v, before[k])
+    assert_model_untouched(model, before)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import LinearTS
 
-from tsviz.certify import (ABSTAIN, Smoothed, clopper_pearson_lower, clopper_pearson_upper,
-                           simultaneous_bounds)
+from tsviz.certify import ABSTAIN, Smoothed, clopper_pearson_lower, clopper_pearson_upper, simultaneous_bounds
 
 ALPHA = 0.1
 TRIALS = 20_000
@@ -114,25 +114,15 @@ def test_selecting_a_from_the_same_counts_needs_the_wider_bounds(seed, case):
     assert cohen_same < 1 - ALPHA - 0.05, (case, cohen_same)
 
 
-class Linear3(torch.nn.Module):
+def linear3() -> LinearTS:
     """Three classes from two linear scores: logits ``[0, w1.x, w2.x]``."""
-
-    def __init__(self):
-        super().__init__()
-        g = torch.Generator().manual_seed(2)
-        self.lin = torch.nn.Linear(8, 2)
-        with torch.no_grad():
-            self.lin.weight.copy_(torch.randn(2, 8, generator=g))
-            self.lin.bias.zero_()
-
-    def forward(self, x):
-        z = self.lin(x.reshape(x.shape[0], -1))
-        return torch.cat([torch.zeros_like(z[:, :1]), z], dim=1)
+    g = torch.Generator().manual_seed(2)
+    return LinearTS(torch.cat([torch.zeros(1, 8), torch.randn(2, 8, generator=g)]), torch.zeros(3), C=1, T=8)
 
 
 def test_certify_renyi_uses_the_simultaneous_bounds():
     x = 1.5 * torch.randn(16, 1, 8, generator=torch.Generator().manual_seed(3))
-    r = Smoothed(Linear3(), 0.5).certify(x, n0=50, n=400, alpha=0.01, bound="renyi", seed=0)
+    r = Smoothed(linear3(), 0.5).certify(x, n0=50, n=400, alpha=0.01, bound="renyi", seed=0)
     cert = r.prediction != ABSTAIN
     assert cert.sum() >= 4 and r.counts.shape == (16, 3)
     lo, hi = simultaneous_bounds(r.counts[cert], 0.01, top=r.prediction[cert])

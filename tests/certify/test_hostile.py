@@ -11,10 +11,19 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import ConstantLogits, NaNLogits, assert_model_untouched, model_state
 from linear_toy import T, toy_model, toy_x
 
-from tsviz.certify import (ABSTAIN, CertifyCostError, CertifyError, CertResult, Smoothed, average_certified_radius,
-                           binomial_masks, certified_accuracy)
+from tsviz.certify import (
+    ABSTAIN,
+    CertifyCostError,
+    CertifyError,
+    CertResult,
+    Smoothed,
+    average_certified_radius,
+    binomial_masks,
+    certified_accuracy,
+)
 from tsviz.certify.ablation import ablation
 from tsviz.certify.attack_rate import attack_success_rates
 from tsviz.certify.compare import CertConfig, certify_configs
@@ -27,15 +36,9 @@ from tsviz.core import CostError, TsvizError, check_cost
 NAN = float("nan")
 
 
-class NaNLogits(torch.nn.Module):
-    """Logits are NaN for every input."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = torch.nn.Linear(T, 2)
-
-    def forward(self, x):
-        return self.lin(x.reshape(x.shape[0], -1)) * NAN
+def nan_logits() -> NaNLogits:
+    """Logits are NaN for every input (two classes, series of length T)."""
+    return NaNLogits(K=2, C=1, T=T)
 
 
 class InfWhenHigh(torch.nn.Module):
@@ -62,11 +65,9 @@ class NaNUnderNoise(torch.nn.Module):
         return torch.where((x[:, 0, 0] != 0)[:, None], torch.full_like(z, NAN), z)
 
 
-class Constant(torch.nn.Module):
+def constant() -> ConstantLogits:
     """Ignores its input: logits (1, 0)."""
-
-    def forward(self, x):
-        return torch.tensor([[1.0, 0.0]]).expand(x.shape[0], 2)
+    return ConstantLogits((1.0, 0.0), C=1, T=T)
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_error_class_is_exported_and_a_value_error():
 @pytest.mark.parametrize("call", ["certify", "counts", "predict", "scores"])
 def test_nan_logits_model_is_refused(x, call):
     """Before: certified as class 0 with a positive radius."""
-    s = Smoothed(NaNLogits(), 0.5)
+    s = Smoothed(nan_logits(), 0.5)
     with pytest.raises(CertifyError, match="NaN or Inf on every clean series"):
         {"certify": lambda: s.certify(x, n0=10, n=20), "counts": lambda: s.counts(x, 20),
          "predict": lambda: s.predict(x, n=20), "scores": lambda: s.scores(x, 20)}[call]()
@@ -155,7 +156,7 @@ def test_inf_on_some_draws_in_soft_classifier_and_margins(x):
     assert torch.isfinite(lp).all()
     np.testing.assert_allclose(lp.exp().sum(1).detach(), 1.0, atol=1e-5)
     with pytest.raises(CertifyError, match="all 4 noise draws of series 0"):
-        SoftSmoothed(Smoothed(NaNLogits(), 0.5), 4, torch.Generator())(x)
+        SoftSmoothed(Smoothed(nan_logits(), 0.5), 4, torch.Generator())(x)
     with pytest.warns(RuntimeWarning):
         m = noise_margins(Smoothed(InfWhenHigh(), 0.5), x, 100, seed=3)
     assert np.isnan(m.margin).any() and m.summary()["n_nonfinite"] == int(np.isnan(m.margin).sum())
@@ -164,9 +165,9 @@ def test_inf_on_some_draws_in_soft_classifier_and_margins(x):
 
 def test_nan_models_in_attack_rates(x, y):
     with pytest.raises(CertifyError, match="benign model's output is NaN or Inf"):
-        attack_success_rates([], x, y, [0.1], benign=NaNLogits(), n=10)
+        attack_success_rates([], x, y, [0.1], benign=nan_logits(), n=10)
     with pytest.raises(CertifyError, match="NaN or Inf on every clean series"):
-        attack_success_rates([CertConfig("S", NaNLogits(), 0.5)], x, y, [0.1], n=10)
+        attack_success_rates([CertConfig("S", nan_logits(), 0.5)], x, y, [0.1], n=10)
 
 
 # --------------------------------------------------------------------------- sigma
@@ -194,7 +195,7 @@ def test_noise_overflowing_float32_is_refused():
     x = torch.full((2, 1, T), 3e38)
     x[:, :, ::2] = -3e38
     with pytest.raises(CertifyError, match="not finite in float32"):
-        Smoothed(Constant(), 1e38).counts(x, 10)
+        Smoothed(constant(), 1e38).counts(x, 10)
 
 
 # --------------------------------------------------------------------------- series, shapes, labels
@@ -266,8 +267,11 @@ def test_soundness_check_refuses_other_inputs(x):
         soundness_check(Smoothed(m, 0.5, masks=binomial_masks(2, T, 0.8)), x, r, directions=1, pgd_steps=0)
     with pytest.raises(CertifyError, match="ensemble members"):
         soundness_check(Smoothed([m, m], 0.5), x, r, directions=1, pgd_steps=0)
-    # the same series, as float64 numpy, is accepted
-    assert soundness_check(s, x.double().numpy(), r, directions=1, pgd_steps=0, n=100).n_series >= 0
+    # the same series, as float64 numpy, is accepted and checked exactly as the float32 tensor
+    as_f64 = soundness_check(s, x.double().numpy(), r, directions=1, pgd_steps=0, n=100)
+    as_f32 = soundness_check(s, x, r, directions=1, pgd_steps=0, n=100)
+    assert as_f64.n_series == as_f32.n_series == int(((r.prediction != ABSTAIN) & (r.radius > 0)).sum()) > 0
+    assert as_f64.checks.equals(as_f32.checks)
     # a result built by hand (no fingerprint) still works, with a warning
     hand = CertResult(**{f.name: getattr(r, f.name) for f in dataclasses.fields(CertResult)
                          if f.name not in ("abstain_reason", "fingerprint")})
@@ -330,15 +334,13 @@ def test_app_and_cli_defaults_fit_under_the_default_cap(monkeypatch):
 def test_same_seed_same_result_and_model_untouched_on_hostile_model(x):
     bad = InfWhenHigh()
     bad.train()
-    before = {k: v.clone() for k, v in bad.state_dict().items()}
+    before = model_state(bad)
     a = Smoothed(bad, 0.5).certify(x, n0=20, n=100, seed=5, bound="renyi")
     b = Smoothed(bad, 0.5).certify(x, n0=20, n=100, seed=5, bound="renyi")
     for f in ("prediction", "radius", "p_lower", "counts", "p_upper_runner_up", "abstain_reason"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
     assert a.fingerprint == b.fingerprint
-    assert bad.training and all(p.requires_grad for p in bad.parameters())
-    for k, v in bad.state_dict().items():
-        assert torch.equal(v, before[k])
+    assert_model_untouched(bad, before)
 
 
 def test_no_warning_on_a_healthy_model(x):

@@ -1,14 +1,16 @@
 """Smoothed classifier on a linear binary model whose exact smoothed classifier is known."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
+from helpers import assert_model_untouched, model_state
+from linear_toy import T, linear2, margins, toy_model, toy_x, weight
 from scipy import stats
 
 from tsviz.certify import ABSTAIN, CertResult, Smoothed, binomial_masks
-
-from linear_toy import Linear2, T, margins, toy_model, toy_x
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_cohen_radius_converges(model, x):
 
 @pytest.mark.parametrize("bound", ["cohen", "renyi"])
 def test_boundary_sample_abstains(bound):
-    m = Linear2(torch.ones(T), 0.0)
+    m = linear2(torch.ones(T), 0.0)
     x0 = torch.zeros(1, 1, T)
     res = Smoothed(m, 0.5).certify(x0, n0=100, n=1000, bound=bound, seed=0)
     assert res.prediction[0] == ABSTAIN and res.radius[0] == 0.0
@@ -104,7 +106,7 @@ def test_batch_size_only_changes_chunking(model, x):
 
 
 def test_ensemble_of_models(model, x):
-    other = Linear2(-model.lin.weight.detach().reshape(-1), -0.1)
+    other = linear2(-weight(model)[0], -0.1)
     res = Smoothed([model, model], 0.5).certify(x, n0=50, n=300, seed=0)
     single = Smoothed(model, 0.5).certify(x, n0=50, n=300, seed=0)
     np.testing.assert_array_equal(res.counts, single.counts)
@@ -113,24 +115,16 @@ def test_ensemble_of_models(model, x):
     assert np.all(mix[:, 0] == 100)
 
 
-def state(m):
-    return ({k: v.clone() for k, v in m.state_dict().items()}, [mm.training for mm in m.modules()],
-            [p.requires_grad for p in m.parameters()])
-
-
 def test_model_state_unchanged(model, x):
-    other = Linear2(torch.ones(T), 0.0)
+    other = linear2(torch.ones(T), 0.0)
     model.train()
     other.lin.weight.requires_grad_(False)
-    before = [state(model), state(other)]
+    before = [model_state(model), model_state(other)]
     Smoothed(model, 0.5).certify(x, n0=20, n=50)
     Smoothed([model, other], 0.5, masks=binomial_masks(2, T, 0.8)).certify(x, n0=20, n=50, bound="renyi")
     Smoothed(model, 0.5).predict(x, n=50)
-    after = [state(model), state(other)]
-    for (sd0, tr0, rg0), (sd1, tr1, rg1) in zip(before, after):
-        assert tr0 == tr1 and rg0 == rg1
-        for k in sd0:
-            assert torch.equal(sd0[k], sd1[k])
+    assert_model_untouched(model, before[0])
+    assert_model_untouched(other, before[1])
     assert model.training and not other.lin.weight.requires_grad
 
 
@@ -152,7 +146,7 @@ def test_result_summary_frame(model, x):
     df = res.to_frame()
     assert list(df.columns[:2]) == ["prediction", "radius"] and len(df) == 12
     assert not res.radius.flags.writeable
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         res.sigma = 1.0
 
 
@@ -164,10 +158,12 @@ def test_progress_called(model, x):
 
 @pytest.mark.parametrize("kw,name", [
     (dict(sigma=0.0), "sigma"), (dict(sigma=-1.0), "sigma"), (dict(alpha=0.5), "alpha"), (dict(alpha=0.0), "alpha"),
-    (dict(bound="lp"), "bound"), (dict(masks=np.ones((2, T + 1), bool)), "masks"), (dict(masks=np.ones(T, bool)), "masks"),
+    (dict(bound="lp"), "bound"), (dict(masks=np.ones((2, T + 1), bool)), "masks"),
+    (dict(masks=np.ones(T, bool)), "masks"),
     (dict(masks=np.ones((65, T), bool)), "masks"), (dict(masks=np.full((2, T), 0.5)), "masks"),
     (dict(n=0), "n"), (dict(n=100_001), "n"), (dict(n0=10_001), "n0"), (dict(batch_size=0), "batch_size"),
     (dict(batch_size="big"), "batch_size"), (dict(seed=-1), "seed"), (dict(generator=3), "generator"),
+    (dict(generator=torch.Generator(), seed=1), "generator or seed"),
 ])
 def test_bad_args(model, x, kw, name):
     ctor = {k: kw.pop(k) for k in ("sigma", "masks", "batch_size") if k in kw}
@@ -190,15 +186,20 @@ def test_auto_batch_measures_activations():
     fewer rows per forward, so certification cannot run out of memory on big networks)."""
     from torch import nn
 
-    from tsviz.certify.smoothing import (ACTIVATION_BUDGET, CPU_LAYER_BUDGET, MAX_AUTO_ROWS,
-                                         _activation_elements_per_row, auto_batch_rows)
+    from tsviz.certify.batching import (
+        ACTIVATION_BUDGET,
+        CPU_LAYER_BUDGET,
+        MAX_AUTO_ROWS,
+        activation_elements_per_row,
+        auto_batch_rows,
+    )
 
     small = nn.Sequential(nn.Flatten(), nn.Linear(8, 2))
     x = torch.zeros(3, 1, 8)
-    assert _activation_elements_per_row([small], x) == (8 + 2, 8)
+    assert activation_elements_per_row([small], x) == (8 + 2, 8)
     assert auto_batch_rows([small], x) == MAX_AUTO_ROWS
     wide = nn.Sequential(nn.Conv1d(1, 4096, 3, padding=1), nn.Flatten(), nn.Linear(4096 * 8, 2))
-    total, largest = _activation_elements_per_row([wide], x)
+    total, largest = activation_elements_per_row([wide], x)
     assert (total, largest) == (4096 * 8 * 2 + 2, 4096 * 8)
     # on CPU the largest layer (cache) bound is the tighter one here
     assert auto_batch_rows([wide], x) == min(ACTIVATION_BUDGET // total, CPU_LAYER_BUDGET // largest) == 64

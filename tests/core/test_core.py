@@ -6,8 +6,18 @@ import pytest
 import torch
 
 from tsviz.core import (
-    DEFAULT_MAX_COST, CostError, TsvizError, as_labels, as_series, budget_limit, check_budget, check_cost,
-    check_model_input, data_scale, expected_input, max_cost,
+    DEFAULT_MAX_COST,
+    CostError,
+    TsvizError,
+    as_labels,
+    as_series,
+    budget_limit,
+    check_budget,
+    check_cost,
+    check_model_input,
+    data_scale,
+    expected_input,
+    max_cost,
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from realdata import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 from tsviz.data import DataError, load
 from tsviz.data.tabular import MAX_NPZ_MEMBERS, load_csv, load_npz
@@ -22,7 +23,6 @@ from tsviz.data.ucr import load_ucr
 from tsviz.data.validation import MAX_LENGTH, check_file, encode_labels
 from tsviz.data.wfdb_records import FS_OUT_RANGE, MAX_UPSAMPLE, load_wfdb
 
-from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 SECRET = "alice-s3cret"  # planted in hostile files: must never appear in a message
 
 
@@ -380,15 +380,15 @@ def test_ucr_etc_does_not_list_the_folder():
 @pytest.mark.parametrize("loader, kw, match", [
     ("csv", dict(max_mb=float("nan")), "max_mb must be a finite number"),
     ("csv", dict(max_mb=float("inf")), "max_mb must be a finite number"),
-    ("csv", dict(max_mb=0), "max_mb must be positive"),
-    ("csv", dict(max_mb=-1), "max_mb must be positive"),
+    ("csv", dict(max_mb=0), "max_mb must be a finite number > 0"),
+    ("csv", dict(max_mb=-1), "max_mb must be a finite number > 0"),
     ("csv", dict(max_mb="big"), "max_mb must be a number"),
-    ("csv", dict(max_mb=True), "max_mb must be a number, got a boolean"),
+    ("csv", dict(max_mb=True), "max_mb must be a finite number > 0, got True"),
     ("csv", dict(test_fraction=float("nan")), "test_fraction must be a finite number"),
     ("csv", dict(test_fraction=1.0), "test_fraction must be between 0 and 1"),
-    ("csv", dict(seed=-1), "seed must be at least 0"),
+    ("csv", dict(seed=-1), r"seed must be an integer in \[0, inf\], got -1"),
     ("csv", dict(seed=1.5), "seed must be an integer"),
-    ("csv", dict(fs=0), "fs must be positive"),
+    ("csv", dict(fs=0), "fs must be a finite number > 0"),
     ("csv", dict(fs=float("nan")), "fs must be a finite number"),
     ("npz", dict(max_mb=float("nan")), "max_mb must be a finite number"),
     ("ucr", dict(max_mb=float("nan")), "max_mb must be a finite number"),

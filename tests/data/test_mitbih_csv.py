@@ -69,7 +69,8 @@ def test_ragged_row_names_file_and_row(tmp_path):
     lines = f.read_text().splitlines()
     lines[2] = ",".join(lines[2].split(",")[:100])
     f.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"mitbih_train\.csv: ragged rows: row 3 has 100 columns but other rows have 188"):
+    with pytest.raises(DataError,
+                       match=r"mitbih_train\.csv: ragged rows: row 3 has 100 columns but other rows have 188"):
         load_mitbih_csv(f)
 
 

@@ -5,7 +5,13 @@ import pytest
 
 from tsviz.data import Dataset
 from tsviz.data.stats import (
-    ClassProfile, ClassPSD, Embedding, class_mean_std, class_psd, pca_series, subsample_indices,
+    ClassProfile,
+    ClassPSD,
+    Embedding,
+    class_mean_std,
+    class_psd,
+    pca_series,
+    subsample_indices,
 )
 
 

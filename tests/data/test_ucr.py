@@ -5,11 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from realdata import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 from tsviz.data import DataError, load
 from tsviz.data.ucr import UCR_SOURCE, load_ucr
-
-from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 #: Official UCR 2018 sizes: name -> (n_train, n_test, length, n_classes).
 UCR_OFFICIAL = {

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from realdata import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 from tsviz.data import DataError, load
 from tsviz.data.wfdb_records import AAMI_CLASSES, AAMI_TABLE, _read_record, aami_codes, load_wfdb
-
-from conftest import SHARED_DATA  # noqa: E402 - the real-data folder (TSVIZ_TEST_DATA)
 
 FS = 360
 DURATION_S = 20
@@ -203,7 +202,7 @@ def test_bad_parameters_and_size_cap(records):
         load_wfdb(records, test_fraction=1.5)
     with pytest.raises(DataError, match="fs_out must be a positive"):
         load_wfdb(records, fs_out=0)
-    with pytest.raises(DataError, match="before_s must be a non-negative"):
+    with pytest.raises(DataError, match="before_s must be a finite number >= 0"):
         load_wfdb(records, before_s=-1)
     with pytest.raises(DataError, match=r"over the 1e-05 MiB cap"):
         load_wfdb(records, max_mb=1e-5)

@@ -8,25 +8,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import LinearTS, assert_model_untouched, model_state
 from torch import nn
 
 from tsviz.explain.attribution import (
-    ATTRIBUTION_METHODS, DEFAULT_BATCH_SIZE, MAX_ATTRIBUTION_SAMPLES, MAX_CHUNK_VALUES, MAX_IG_STEPS,
-    MAX_NT_SAMPLES, attribute, default_batch_size, default_window, relevance_per_step,
+    ATTRIBUTION_METHODS,
+    DEFAULT_BATCH_SIZE,
+    MAX_ATTRIBUTION_SAMPLES,
+    MAX_CHUNK_VALUES,
+    MAX_IG_STEPS,
+    MAX_NT_SAMPLES,
+    attribute,
+    default_batch_size,
+    default_window,
+    relevance_per_step,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 C, T, A, B = 2, 40, 15, 25  # the window models look at steps [A, B) only
 
 
-def linear_model(W: torch.Tensor, bias: torch.Tensor | None = None) -> nn.Module:
-    """logits = W . x + bias, W of shape (K, C, T)."""
-    K = W.shape[0]
-    lin = nn.Linear(W[0].numel(), K)
-    with torch.no_grad():
-        lin.weight.copy_(W.reshape(K, -1))
-        lin.bias.copy_(torch.zeros(K) if bias is None else bias)
-    return nn.Sequential(nn.Flatten(), lin)
+def linear_model(W: torch.Tensor, bias: torch.Tensor | None = None) -> LinearTS:
+    """logits = W . x + bias, W of shape (K, C, T): the shared linear toy of tests/helpers.py."""
+    K, c, t = W.shape
+    return LinearTS(W.reshape(K, -1), bias, C=c, T=t)
 
 
 def window_weights(scale: float = 1.0) -> torch.Tensor:
@@ -158,20 +163,13 @@ def test_shape_dtype_device_and_state(method):
     model = small_net()
     model.train()
     model[0].weight.requires_grad_(False)
-    modes = [m.training for m in model.modules()]
-    flags = [p.requires_grad for p in model.parameters()]
-    params = [p.detach().clone() for p in model.parameters()]
-    buffers = [b.clone() for b in model.buffers()]
+    before = model_state(model)
     x = torch.randn(5, C, T, generator=torch.Generator().manual_seed(0))
     rng = torch.get_rng_state()
     a = attribute(model, x.double().float(), method, **FAST)
     assert a.shape == x.shape and a.dtype == torch.float32 and a.device == x.device
     assert not a.requires_grad and torch.isfinite(a).all()
-    assert [m.training for m in model.modules()] == modes
-    assert [p.requires_grad for p in model.parameters()] == flags
-    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), params))
-    assert all(torch.equal(b, c) for b, c in zip(model.buffers(), buffers))  # BatchNorm stats untouched
-    assert all(p.grad is None for p in model.parameters())
+    assert_model_untouched(model, before)  # modes, requires_grad, .grad, weights and BatchNorm stats
     assert torch.equal(torch.get_rng_state(), rng)
 
 
@@ -212,8 +210,11 @@ def test_target_forms():
         pred = model(x).argmax(1)
     torch.testing.assert_close(attribute(model, x, "saliency"), W[pred].abs())
     ref = W[torch.tensor([2, 0, 1])].abs()
-    for t in ([2, 0, 1], np.array([2, 0, 1]), torch.tensor([2, 0, 1]), (2.0, 0.0, 1.0)):
+    for t in ([2, 0, 1], np.array([2, 0, 1]), torch.tensor([2, 0, 1]), (2, 0, 1)):
         torch.testing.assert_close(attribute(model, x, "saliency", target=t), ref)
+    # floats are refused like float labels (tsviz.core.as_labels), even integral ones: never truncated
+    with pytest.raises(ValueError, match="target must hold integer"):
+        attribute(model, x, "saliency", target=(2.0, 0.0, 1.0))
     torch.testing.assert_close(attribute(model, x, "saliency", target=np.int64(1)), W[1].abs().expand(3, C, T))
 
 

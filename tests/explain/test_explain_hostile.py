@@ -6,11 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import assert_model_untouched, model_state
 
 from tsviz.core import TsvizError, budget_limit
 from tsviz.explain import (
-    ATTRIBUTION_METHODS, ExplainError, attribute, backdoor_demo, compare_faithfulness, deletion_insertion,
-    explain_methods, neuromask,
+    ATTRIBUTION_METHODS,
+    ExplainError,
+    attribute,
+    backdoor_demo,
+    compare_faithfulness,
+    deletion_insertion,
+    explain_methods,
+    neuromask,
 )
 from tsviz.explain.attribution import attribution_cost
 from tsviz.models import build
@@ -167,12 +174,12 @@ def test_backdoor_demo_inputs(model, x):
 @pytest.mark.parametrize("method", METHODS)
 def test_seed_reproducible_and_model_untouched(method, model, x):
     model.train()
-    flags = [p.requires_grad for p in model.parameters()]
+    before = model_state(model)
     a, b = run(method, model, x), run(method, model, x)
     torch.testing.assert_close(a, b, rtol=0, atol=0)
     with pytest.raises(ExplainError):
         run(method, model, np.zeros((N, 2, T), np.float32))
-    assert model.training and [p.requires_grad for p in model.parameters()] == flags
+    assert_model_untouched(model, before)
     model.eval()
 
 

@@ -5,25 +5,25 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import LinearTS, assert_model_untouched, model_state
 from torch import nn
 
 from tsviz.explain.faithfulness import (
-    MAX_FAITHFULNESS_STEPS, FaithfulnessResult, compare_faithfulness, deletion_insertion,
+    MAX_FAITHFULNESS_STEPS,
+    FaithfulnessResult,
+    compare_faithfulness,
+    deletion_insertion,
 )
 
 C, T, A, B = 2, 30, 10, 16  # the window model looks at steps [A, B) only
 
 
-def window_model(scale: float = 0.1) -> nn.Module:
-    """logits = [s, -s] with s = scale * sum x[..., A:B]."""
-    lin = nn.Linear(C * T, 2)
+def window_model(scale: float = 0.1) -> LinearTS:
+    """logits = [s, -s] with s = scale * sum x[..., A:B] (the shared linear toy of tests/helpers.py)."""
     W = torch.zeros(2, C, T)
     W[0, :, A:B] = scale
     W[1, :, A:B] = -scale
-    with torch.no_grad():
-        lin.weight.copy_(W.reshape(2, -1))
-        lin.bias.zero_()
-    return nn.Sequential(nn.Flatten(), lin)
+    return LinearTS(W.reshape(2, -1), torch.zeros(2), C=C, T=T)
 
 
 def positive_x(n: int = 5, seed: int = 0) -> torch.Tensor:
@@ -115,17 +115,16 @@ def test_batched_equals_per_series_and_chunking():
 def test_target_and_model_state_untouched():
     model = window_model()
     model.train()
-    model[1].bias.requires_grad_(False)
-    flags = [p.requires_grad for p in model.parameters()]
+    model.lin.bias.requires_grad_(False)
+    before = model_state(model)
     x = positive_x(3)
     r = deletion_insertion(model, x, window_first(3), target=1)
     np.testing.assert_array_equal(r.target, [1, 1, 1])
     assert (r.deletion[:, 0] < 0.5).all()  # class 1 is the unlikely one on positive x
     r0 = deletion_insertion(model, x, window_first(3), target=[0, 0, 0])
     np.testing.assert_allclose(r.deletion + r0.deletion, 1.0)  # two classes: p1 = 1 - p0
-    assert model.training and all(m.training for m in model.modules())
-    assert [p.requires_grad for p in model.parameters()] == flags
-    assert all(p.grad is None for p in model.parameters())
+    assert_model_untouched(model, before)
+    assert model.training
 
 
 def test_summary_and_compare_table():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import assert_model_untouched, model_state
 from torch import nn
 
 from tsviz.explain.neuromask import MAX_NEUROMASK_SAMPLES, MAX_NEUROMASK_STEPS, MaskResult, neuromask
@@ -110,13 +111,10 @@ def test_model_untouched(x):
     model.train()
     model.lin.weight.requires_grad_(True)
     model.lin.bias.requires_grad_(False)
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = model_state(model)
     neuromask(model, x, steps=5)
-    assert model.training and model.bn.training
-    assert model.lin.weight.requires_grad and not model.lin.bias.requires_grad
-    assert model.lin.weight.grad is None
-    for k, v in model.state_dict().items():
-        assert torch.equal(v, before[k]), k
+    assert_model_untouched(model, before)
+    assert model.training and model.bn.training and model.lin.weight.grad is None
 
 
 def test_per_channel_and_baselines():

@@ -14,7 +14,12 @@ from safetensors.torch import save as st_bytes
 
 from tsviz.models import CheckpointError, build, list_pretrained, load, read_card, save
 from tsviz.models.card_schema import (
-    ARCH_HPARAMS, COMMON_HPARAMS, MAX_CARD_BYTES, MAX_HEADER_BYTES, MAX_JSON_DEPTH, MAX_PARAMETERS,
+    ARCH_HPARAMS,
+    COMMON_HPARAMS,
+    MAX_CARD_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_PARAMETERS,
 )
 from tsviz.models.checkpoint import checkpoint_paths
 

@@ -3,10 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import ConstantLogits, assert_model_untouched, model_state
 from torch import nn
 
+from tsviz.core import confusion_counts as core_confusion_counts
 from tsviz.data.stats import Embedding
-from tsviz.models import build
+from tsviz.models import ModelError, build
 from tsviz.models.evaluation import ModelReport, confusion_counts, embed_latents, evaluate_model
 
 
@@ -25,18 +27,6 @@ class Threshold(nn.Module):
     def forward(self, x):
         m = self.features(x)[:, :1]
         return torch.cat([-m, m], dim=1) * self.scale
-
-
-class Constant(nn.Module):
-    """Uniform probabilities over K classes, no ``features`` method."""
-
-    def __init__(self, k):
-        super().__init__()
-        self.k = k
-        self.w = nn.Parameter(torch.zeros(1))
-
-    def forward(self, x):
-        return torch.zeros(x.shape[0], self.k) + 0 * self.w
 
 
 def _hand_case():
@@ -107,7 +97,7 @@ def test_metrics_match_sklearn_with_zero_division_and_missing_classes():
 
 def test_entropy_uniform_is_log_k_and_confident_is_zero():
     X = np.zeros((5, 1, 4), np.float32)
-    rep = evaluate_model(Constant(4), X, np.zeros(5, int), class_names=list("abcd"))
+    rep = evaluate_model(ConstantLogits([0.0] * 4, T=4), X, np.zeros(5, int), class_names=list("abcd"))
     np.testing.assert_allclose(rep.entropy, np.log(4), rtol=1e-12)
     np.testing.assert_allclose(rep.probabilities, 0.25)
 
@@ -128,15 +118,10 @@ def test_model_state_unchanged(tiny_dataset, training):
     model.train(training)
     model.backbone.layers[1].eval()  # a mixed-mode model must come back mixed
     model.head.weight.requires_grad_(False)
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    modes = [m.training for m in model.modules()]
-    grads = [p.requires_grad for p in model.parameters()]
+    before = model_state(model)
     rep = evaluate_model(model, tiny_dataset.X_test, tiny_dataset.y_test,
                          class_names=tiny_dataset.class_names, batch_size=8)
-    assert [m.training for m in model.modules()] == modes
-    assert [p.requires_grad for p in model.parameters()] == grads
-    after = model.state_dict()
-    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert_model_untouched(model, before)
     assert all(p.grad is None for p in model.parameters())
     assert rep.latents.shape == (30, model.backbone.out_features)
     # Same logits as the plain forward pass in eval mode.
@@ -179,23 +164,30 @@ def test_report_summary_and_frames():
 ])
 def test_evaluate_bad_arguments(kwargs, param):
     X, y = _hand_case()
-    with pytest.raises(ValueError, match=param):
+    with pytest.raises(ModelError, match=param):
         evaluate_model(Threshold(), X, y, **kwargs)
 
 
 def test_evaluate_bad_inputs():
     X, y = _hand_case()
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ModelError, match="X"):
         evaluate_model(Threshold(), X[:, 0], y, class_names=("a", "b"))
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ModelError, match="y"):
         evaluate_model(Threshold(), X, y[:3], class_names=("a", "b"))
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ModelError, match="y"):
         evaluate_model(Threshold(), X, y + 5, class_names=("a", "b"))
+    with pytest.raises(ModelError, match="y must hold integer"):
+        evaluate_model(Threshold(), X, y + 0.5, class_names=("a", "b"))  # never truncated
+    bad = X.copy()
+    bad[2, 0, 1] = np.nan
+    with pytest.raises(ModelError, match="X contains NaN"):
+        evaluate_model(Threshold(), bad, y, class_names=("a", "b"))
 
 
 def test_confusion_counts():
     np.testing.assert_array_equal(confusion_counts([0, 1, 1, 2], [0, 2, 1, 2], 3),
                                   [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    assert confusion_counts is core_confusion_counts  # one implementation (tsviz.core), re-exported
 
 
 def test_embed_latents_pca_and_subsample_determinism():
@@ -237,7 +229,7 @@ def test_embed_latents_tsne_is_seeded():
     (dict(labels=np.zeros(3)), "labels"),
 ])
 def test_embed_latents_bad_arguments(kwargs, param):
-    with pytest.raises(ValueError, match=param):
+    with pytest.raises(ModelError, match=param):
         embed_latents(np.zeros((10, 3)), **kwargs)
     with pytest.raises(ValueError, match="latents"):
         embed_latents(np.zeros(10))

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from tsviz.models import ModelError
 from tsviz.models.init import init_weights_
 from tsviz.models.networks import BACKBONES, backbone_class
 
@@ -25,7 +26,7 @@ SMALL = {
                  "pool_stride": 2, "fc_dims": [6, 5]}, 5),
 }
 
-#: per arch: hyperparameters that must be rejected with a ValueError naming them
+#: per arch: hyperparameters that must be rejected with a ModelError (a ValueError) naming them
 BAD = {
     "fcn": [{"n_filters": [128, 0, 128]}, {"kernel_sizes": (8, 5)}, {"n_filters": 128}],
     "resnet": [{"n_filters": 0}, {"n_filters": 6.5}, {"kernel_sizes": ()}],
@@ -39,8 +40,9 @@ BAD = {
 
 
 def _build(arch, c, t, **hp):
-    torch.manual_seed(0)
-    return backbone_class(arch)(c, t, **hp)
+    with torch.random.fork_rng(devices=[]):  # PyTorch's default init draws globally: keep it local
+        torch.manual_seed(0)
+        return backbone_class(arch)(c, t, **hp)
 
 
 def _input(c, t, n=3, seed=1):
@@ -74,7 +76,7 @@ def test_registry_names_and_classes():
 def test_output_shape_dtype_and_eval_determinism(arch, c, t, default_nets):
     cls = backbone_class(arch)
     if t < cls.min_length():
-        with pytest.raises(ValueError, match="length"):
+        with pytest.raises(ModelError, match="length"):
             cls(c, t)
         return
     net = default_nets(arch, c, t)
@@ -141,18 +143,18 @@ def test_hyperparameters_stored_as_given(arch):
 
 @pytest.mark.parametrize("arch, bad", [(a, b) for a in ARCHS for b in BAD[a]],
                          ids=lambda v: v if isinstance(v, str) else "-".join(v))
-def test_bad_hyperparameter_raises_value_error_naming_it(arch, bad):
+def test_bad_hyperparameter_raises_model_error_naming_it(arch, bad):
     (name,) = bad
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ModelError, match=name):
         backbone_class(arch)(1, 187, **bad)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_bad_shape_arguments_raise(arch):
     cls = backbone_class(arch)
-    with pytest.raises(ValueError, match="in_channels"):
+    with pytest.raises(ModelError, match="in_channels"):
         cls(0, 187)
-    with pytest.raises(ValueError, match="length"):
+    with pytest.raises(ModelError, match="length"):
         cls(1, 0)
 
 
@@ -160,7 +162,7 @@ def test_kachuee_minimum_length():
     cls = backbone_class("kachuee")
     assert cls.min_length() == 125
     assert cls.min_length(n_blocks=2, pool_size=3, pool_stride=2) == 7
-    with pytest.raises(ValueError, match="length"):
+    with pytest.raises(ModelError, match="length"):
         cls(1, 124)
     net = cls(1, 125)
     assert net.fc[1].in_features == 32 * 1
@@ -179,7 +181,7 @@ def test_lstm_fcn_recurrence_matches_nn_lstm(c):
 @pytest.mark.parametrize("arch", ["lstm_fcn", "mlp", "kachuee"])
 def test_fixed_length_networks_reject_other_lengths(arch):
     net = _build(arch, 1, 130)
-    with pytest.raises(ValueError, match="length"):
+    with pytest.raises(ModelError, match="length"):
         net(_input(1, 131))
 
 

@@ -53,7 +53,8 @@ def test_fit_early_stopping(tiny_dataset):
 
 @pytest.mark.parametrize("kw, match", [(dict(epochs=0), "epochs"), (dict(epochs=10**6), "epochs"),
                                        (dict(lr=-1.0), "lr"), (dict(batch_size=0), "batch_size"),
-                                       (dict(recipe="nope"), "unknown recipe"), (dict(val_fraction=0.95), "val_fraction")])
+                                       (dict(recipe="nope"), "unknown recipe"),
+                                       (dict(val_fraction=0.95), "val_fraction")])
 def test_fit_bad_args(tiny_dataset, kw, match):
     with pytest.raises(ValueError, match=match):
         fit(_model(tiny_dataset), tiny_dataset, **{"epochs": 1, **kw})

@@ -4,15 +4,8 @@ import pytest
 import torch
 
 from tsviz.models import build
-from tsviz.training import RECIPES, fit, get_recipe
-from tsviz.training.noise_recipes import (
-    GaussianNoise,
-    MaskedGaussianNoise,
-    binomial_mask,
-    continuous_mask,
-    format_recipe_name,
-    parse_recipe_name,
-)
+from tsviz.training import RECIPES, fit, format_recipe_name, get_recipe, parse_recipe_name
+from tsviz.training.noise_recipes import GaussianNoise, MaskedGaussianNoise, binomial_mask, continuous_mask
 
 
 class Capture(torch.nn.Module):

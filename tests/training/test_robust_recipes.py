@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import LinearTS
 from torch import nn
 
 from tsviz.attacks import PGD, WPGD, uniform_cost
@@ -68,13 +69,8 @@ def toy(n=32, T=16, seed=0):
     return x, y
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: intra-op threading only costs time here (restored after the module)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+#: tiny networks: thread start-up costs more than it saves
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def gen(seed=0):
@@ -108,10 +104,9 @@ def test_loss_finite_and_decreases(name, kw):
 # --------------------------------------------------------------------------- hand values
 
 def _linear(W):
-    m = nn.Sequential(nn.Flatten(), nn.Linear(W.shape[1], W.shape[0], bias=False))
-    with torch.no_grad():
-        m[1].weight.copy_(torch.as_tensor(W, dtype=torch.float32))
-    return m
+    """``z = W x`` (zero bias) on ``(n, 1, T)``."""
+    W = torch.as_tensor(W, dtype=torch.float32)
+    return LinearTS(W, C=1, T=W.shape[1])
 
 
 @pytest.fixture
@@ -187,7 +182,7 @@ def test_nsr_regularisers_train_the_weights(hand):
     for beta in (0.0, 0.3):
         m = _linear(W)
         get_recipe("nsr_loss1", beta=beta).loss(m, x, y).backward()
-        grads[beta] = m[1].weight.grad.double().numpy()
+        grads[beta] = m.lin.weight.grad.double().numpy()
     want = np.zeros_like(W)
     for xi, yi, ci in zip(X, Y, c):
         if ci:
@@ -198,7 +193,7 @@ def test_nsr_regularisers_train_the_weights(hand):
     get_recipe("nsr_loss2", beta=1.0).loss(m, x, y).backward()
     m0 = _linear(W)
     get_recipe("nsr_loss2", beta=0.0).loss(m0, x, y).backward()
-    assert not torch.allclose(m[1].weight.grad, m0[1].weight.grad)
+    assert not torch.allclose(m.lin.weight.grad, m0.lin.weight.grad)
 
 
 def test_jacobian_hand_value_and_projection_estimate(hand):
@@ -313,9 +308,9 @@ def test_augmented_named_augmentation_is_checked_and_card_info(tiny_dataset):
 
 
 def test_augmented_named_augmentation_calls_tsviz_augment(monkeypatch):
-    """Wiring only (tsviz.augment is replaced by fakes): name, params, model, derivative, generator;
-    an ODENet path is loaded lazily, once."""
-    import tsviz.augment
+    """Wiring only (tsviz.augment's functions are replaced by fakes): name, params, model,
+    derivative, generator; an ODENet path is loaded lazily, once."""
+    import tsviz.training.augmented_training as augmented
 
     calls, loads = [], []
     net = object()
@@ -328,8 +323,8 @@ def test_augmented_named_augmentation_calls_tsviz_augment(monkeypatch):
         loads.append((path, str(device)))
         return net
 
-    monkeypatch.setattr(tsviz.augment, "augment", fake_augment, raising=False)
-    monkeypatch.setattr(tsviz.augment, "load_odenet", fake_load, raising=False)
+    monkeypatch.setattr(augmented, "augment", fake_augment)
+    monkeypatch.setattr(augmented, "load_odenet", fake_load)
     x, y = toy(6)
     model = TinyNet(16).train()
     rec = get_recipe("augmented", augmentation="in_clamp_grad", odenet="nets/ecg-odenet", beta=0.05)

@@ -4,20 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch import nn
+from helpers import LinearTS, assert_model_untouched, model_state
 
 from tsviz.training.robustness import TABLE1_ATTACKS, accuracy_vs_eps, robustness_table
 
 T = 20
 
 
-def _linear(scale: float) -> nn.Module:
+def _linear(scale: float) -> LinearTS:
     """Class 0 iff mean(x) > 0; a larger scale does not change decisions, only margins."""
-    m = nn.Sequential(nn.Flatten(), nn.Linear(T, 2))
-    with torch.no_grad():
-        m[1].weight.copy_(torch.stack([torch.full((T,), scale / T), torch.full((T,), -scale / T)]))
-        m[1].bias.zero_()
-    return m
+    return LinearTS(torch.stack([torch.full((T,), scale / T), torch.full((T,), -scale / T)]), C=1, T=T)
 
 
 @pytest.fixture
@@ -51,8 +47,8 @@ def test_models_untouched_and_errors(data):
     x, y = data
     m = _linear(1.0)
     m.train()
-    before = [p.clone() for p in m.parameters()]
+    before = model_state(m)
     robustness_table({"m": m}, x, y, attacks={"fgsm": {"eps": 0.01}})
-    assert m.training and all(torch.equal(a, b) for a, b in zip(before, m.parameters()))
+    assert_model_untouched(m, before)
     with pytest.raises(ValueError, match="at least one model"):
         robustness_table({}, x, y)

@@ -1,4 +1,8 @@
-"""tsviz.viz.augment_figures: the Augment page's figures from hand-built arrays and frames."""
+"""tsviz.viz.augment_figures: the Augment page's figures from hand-built arrays and frames.
+
+Traces are found by name, by the title of the axis they are drawn on or by their data
+(figure_lookup), never by position or axis id; the checks are on the plotted values and labels.
+"""
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from figure_lookup import axis_range, axis_title, domain, matching, one, same_panel, traces
 
 from tsviz.viz import augment_figures as af
 from tsviz.viz.style import class_colors
@@ -77,14 +82,14 @@ def test_central_difference():
 def test_derivative_figure_1d_steps(series):
     x, fd = series
     fig = _check(af.derivative_figure(x, 1.1 * fd, fd, unit="mV"), 3)
-    assert [t.name for t in fig.data] == ["signal", "learned dz/dt (ODENet)", "finite difference"]
-    assert fig.data[0].yaxis == "y" and fig.data[1].yaxis == "y2" and fig.data[2].yaxis == "y2"
-    np.testing.assert_allclose(fig.data[0].y, x)
-    np.testing.assert_allclose(fig.data[1].y, 1.1 * fd)
-    assert fig.data[2].line.dash == "dash"
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
-    assert fig.layout.yaxis2.title.text == "dz/dt (mV/step)"
-    assert fig.layout.xaxis2.title.text == "Time step"
+    sig, learned, diff = one(fig, "signal"), one(fig, "learned dz/dt (ODENet)"), one(fig, "finite difference")
+    np.testing.assert_allclose(sig.y, x)
+    np.testing.assert_allclose(learned.y, 1.1 * fd)
+    np.testing.assert_allclose(diff.y, fd)
+    assert diff.line.dash == "dash"
+    assert axis_title(fig, sig, "y") == "Amplitude (mV)"
+    assert axis_title(fig, learned, "y") == axis_title(fig, diff, "y") == "dz/dt (mV/step)"  # one panel
+    assert axis_title(fig, learned, "x") == "Time step"
     assert "relative RMSE 0.100" in fig.layout.title.text
     assert "relative RMSE = 0.100" in _annotations(fig)
 
@@ -99,10 +104,14 @@ def test_derivative_figure_2d_seconds_and_channel(series):
                                       title="custom"), 3)
     assert fig.layout.title.text == "custom"
     assert "relative RMSE = 0.200" in _annotations(fig)  # still shown with a custom title
-    assert fig.layout.yaxis2.title.text == "dz/dt (mV/s)"
-    assert fig.layout.xaxis2.title.text == "Time (s)"
-    np.testing.assert_allclose(fig.data[0].y, 2 * x)
-    np.testing.assert_allclose(fig.data[0].x[-1], (T - 1) / 100.0)
+    learned = one(fig, "learned dz/dt (ODENet)")
+    assert axis_title(fig, learned, "y") == "dz/dt (mV/s)"
+    assert axis_title(fig, learned, "x") == "Time (s)"
+    np.testing.assert_allclose(learned.y, 0.8 * fds[1])  # channel 1
+    np.testing.assert_allclose(one(fig, "finite difference").y, fds[1])
+    sig = one(fig, "signal")
+    np.testing.assert_allclose(sig.y, 2 * x)
+    np.testing.assert_allclose(sig.x, np.arange(T) / 100.0)
     # (T,) derivatives for a one-channel (1, T) series are accepted
     _check(af.derivative_figure(x[None], fd, fd[None]), 3)
 
@@ -111,7 +120,7 @@ def test_derivative_figure_zero_reference_and_units(series):
     x, _ = series
     fig = af.derivative_figure(x, np.ones(T), np.zeros(T))
     assert "relative RMSE = n/a" in _annotations(fig)
-    assert fig.layout.yaxis2.title.text == "dz/dt (signal units/step)"
+    assert axis_title(fig, one(fig, "learned dz/dt (ODENet)"), "y") == "dz/dt (signal units/step)"
 
 
 @pytest.mark.parametrize("kw, name", [
@@ -141,18 +150,23 @@ def test_augmented_examples_figure_1d(series):
     assert titles[0] == "In-Clamp-Grad · max |Δ| = 0.1 mV"
     assert titles[1] == "Out-Sign-Grad · max |Δ| = 0.25 mV"
     assert titles[2] == f"Spec-Den · max |Δ| = {0.5 * np.abs(x).max():.3g} mV"
-    # original grey in every row, one legend entry; augmented in its method's colour
-    originals = fig.data[0::2]
-    assert all(t.name == "original" and t.line.color == af.ORIGINAL_COLOR for t in originals)
-    assert [t.showlegend for t in originals] == [True, False, False]
-    assert [t.name for t in fig.data[1::2]] == list(aug)
-    assert [t.line.color for t in fig.data[1::2]] == list(af.AUGMENT_COLORS[:3])
-    np.testing.assert_allclose(fig.data[3].y, aug["Out-Sign-Grad"])
-    assert [t.yaxis for t in fig.data] == ["y", "y", "y2", "y2", "y3", "y3"]
-    for ax in ("yaxis", "yaxis2", "yaxis3"):
-        assert fig.layout[ax].title.text == "Amplitude (mV)"
-    assert fig.layout.xaxis3.title.text == "Time (s)"
-    assert fig.layout.xaxis.matches == fig.layout.xaxis2.matches == "x3"  # shared time axis
+    # each method in its own row with the original in grey behind it; the original has one
+    # legend entry; each augmented series in its method's colour
+    originals = traces(fig, "original")
+    assert len(originals) == 3 and all(t.line.color == af.ORIGINAL_COLOR for t in originals)
+    assert sorted(bool(t.showlegend) for t in originals) == [False, False, True]
+    rows = set()
+    for j, (method, series_aug) in enumerate(aug.items()):
+        tr = one(fig, method)
+        np.testing.assert_allclose(tr.y, series_aug)
+        np.testing.assert_allclose(tr.x, np.arange(T) / 50.0)
+        assert tr.line.color == af.AUGMENT_COLORS[j]
+        panel = same_panel(fig, tr)
+        assert sorted(t.name for t in panel) == sorted(["original", method])
+        np.testing.assert_allclose(next(t for t in panel if t.name == "original").y, x)
+        assert axis_title(fig, tr, "y") == "Amplitude (mV)" and axis_title(fig, tr, "x") == "Time (s)"
+        rows.add(tr.yaxis)
+    assert len(rows) == 3  # one row per method, one shared time axis (titled once, at the bottom)
     assert "class N" in fig.layout.title.text
 
 
@@ -164,8 +178,9 @@ def test_augmented_examples_figure_2d_channel(series):
     aug[1] += 0.3
     fig = _check(af.augmented_examples_figure(xs, {"Rand-Grad": aug}, channel=1), 2)
     assert _annotations(fig)[0] == "Rand-Grad · max |Δ| = 0.3 signal units"
-    np.testing.assert_allclose(fig.data[0].y, -x)
-    assert fig.layout.xaxis.title.text == "Time step"
+    np.testing.assert_allclose(one(fig, "original").y, -x)  # channel 1
+    np.testing.assert_allclose(one(fig, "Rand-Grad").y, aug[1])
+    assert axis_title(fig, one(fig, "original"), "x") == "Time step"
     assert "channel 1" in fig.layout.title.text
 
 
@@ -201,22 +216,26 @@ def table():
 
 def test_robustness_table_figure(table):
     fig = _check(af.robustness_table_figure(table), 3)
-    assert [t.type for t in fig.data] == ["bar"] * 3
-    assert [t.name for t in fig.data] == ["true", "fgsm", "bim"]
-    assert list(fig.data[1].x) == ["baseline", "In-Sign-Grad", "Out-Sign-Grad"]
-    np.testing.assert_allclose(fig.data[2].y, [20.8, 38.72, 72.05])
-    assert list(fig.data[1].text) == ["35.4", "48.0", "72.3"]
+    assert all(t.type == "bar" for t in fig.data)
+    assert {t.name for t in fig.data} == {"true", "fgsm", "bim"}  # numeric columns only
+    for col in ("true", "fgsm", "bim"):
+        bars = one(fig, col)
+        assert list(bars.x) == ["baseline", "In-Sign-Grad", "Out-Sign-Grad"]
+        np.testing.assert_allclose(bars.y, table[col])
+    assert list(one(fig, "fgsm").text) == ["35.4", "48.0", "72.3"]  # values printed on the bars
     assert fig.layout.barmode == "group"
-    assert fig.layout.yaxis.title.text == "Accuracy (%)"
-    assert fig.layout.yaxis.range[0] == 0 and fig.layout.yaxis.range[1] >= 100
+    bim = one(fig, "bim")
+    assert axis_title(fig, bim, "y") == "Accuracy (%)"
+    assert axis_range(fig, bim)[0] == 0 and axis_range(fig, bim)[1] >= 100
     fig = _check(af.robustness_table_figure(table, columns=["bim", "true"]), 2)
-    assert [t.name for t in fig.data] == ["bim", "true"]
+    assert {t.name for t in fig.data} == {"bim", "true"}
 
 
 def test_robustness_table_figure_nan_and_empty(table):
     table.loc[0, "bim"] = np.nan
     fig = _check(af.robustness_table_figure(table), 3)
-    assert fig.data[2].text[0] == ""
+    bim = one(fig, "bim")
+    assert bim.text[0] == "" and np.isnan(bim.y[0])  # no label, no bar for the missing value
     empty = _check(af.robustness_table_figure(pd.DataFrame(columns=["model", "true"])), 0)
     assert "no results" in _annotations(empty)
 
@@ -252,27 +271,30 @@ def sweep():
 
 def test_accuracy_eps_figure(sweep):
     fig = _check(af.accuracy_eps_figure(sweep, unit="mV"), 2)
-    assert [t.name for t in fig.data] == ["standard", "nsr"]
+    assert {t.name for t in fig.data} == {"standard", "nsr"}
     assert all(t.mode == "lines+markers" for t in fig.data)
-    np.testing.assert_allclose(fig.data[0].x, [0.0, 0.05, 0.1])  # sorted by eps
-    np.testing.assert_allclose(fig.data[0].y, [90.0, 50.0, 20.0])  # in %
-    np.testing.assert_allclose(fig.data[1].y, [90.0, 80.0, 70.0])
-    assert fig.layout.xaxis.title.text == "eps (mV)"
-    assert fig.layout.yaxis.title.text == "Adversarial accuracy (%)"
+    standard = one(fig, "standard")
+    np.testing.assert_allclose(standard.x, [0.0, 0.05, 0.1])  # sorted by eps
+    np.testing.assert_allclose(standard.y, [90.0, 50.0, 20.0])  # in %
+    np.testing.assert_allclose(one(fig, "nsr").y, [90.0, 80.0, 70.0])
+    assert axis_title(fig, standard, "x") == "eps (mV)"
+    assert axis_title(fig, standard, "y") == "Adversarial accuracy (%)"
     assert "(pgd)" in fig.layout.title.text
 
 
 def test_accuracy_eps_figure_attacks_and_nan(sweep):
     both = pd.concat([sweep, sweep.assign(attack="fgsm")], ignore_index=True)
     fig = _check(af.accuracy_eps_figure(both.drop(columns=[])), 4)
-    assert [t.name for t in fig.data] == ["standard · pgd", "standard · fgsm", "nsr · pgd", "nsr · fgsm"]
-    assert fig.data[0].line.color == fig.data[1].line.color != fig.data[2].line.color
-    assert fig.data[0].line.dash != fig.data[1].line.dash
-    assert fig.layout.xaxis.title.text == "eps (signal units)"
+    assert {t.name for t in fig.data} == {"standard · pgd", "standard · fgsm", "nsr · pgd", "nsr · fgsm"}
+    sp, sf, npgd = one(fig, "standard · pgd"), one(fig, "standard · fgsm"), one(fig, "nsr · pgd")
+    assert sp.line.color == sf.line.color != npgd.line.color  # colour: model; dash: attack
+    assert sp.line.dash != sf.line.dash and sp.line.dash == npgd.line.dash
+    np.testing.assert_allclose(sf.y, [90.0, 50.0, 20.0])
+    assert axis_title(fig, sp, "x") == "eps (signal units)"
     no_attack = sweep.drop(columns="attack")
-    no_attack.loc[1, "adversarial_accuracy"] = np.nan
+    no_attack.loc[1, "adversarial_accuracy"] = np.nan  # standard at eps 0.05
     fig = _check(af.accuracy_eps_figure(no_attack), 2)
-    assert len(fig.data[0].x) == 2
+    np.testing.assert_allclose(one(fig, "standard").x, [0.0, 0.1])  # the NaN point is left out
     empty = _check(af.accuracy_eps_figure(sweep.iloc[:0]), 0)
     assert "no results" in _annotations(empty)
 
@@ -303,26 +325,32 @@ def test_latent_pca_grid_figure(latent):
     emb, y, names = latent
     fig = _check(af.latent_pca_grid_figure(emb, y, names, explained={"model 0": (0.4, 0.25)}),
                  4 * 3)
-    assert _annotations(fig) == list(emb)  # one panel title per model
-    # 4 panels, 3 per row: rows of 3 then 1
-    assert fig.data[0].xaxis == "x" and fig.data[3 * 3].xaxis == "x4"
-    assert fig.layout.xaxis4.domain == fig.layout.xaxis.domain
-    assert fig.layout.yaxis4.domain[1] < fig.layout.yaxis.domain[0]
+    assert _annotations(fig) == list(emb)  # one panel title per model, in the given order
     colors = class_colors(3)
-    assert [t.marker.color for t in fig.data[:3]] == colors
-    assert [t.name for t in fig.data if t.showlegend] == names  # one legend entry per class
-    assert all(t.legendgroup == t.name for t in fig.data)
-    np.testing.assert_allclose(fig.data[4].x, emb["model 1"][y == 1, 0])
-    assert fig.layout.xaxis.title.text == "PC1 (40.0%)"
-    assert fig.layout.yaxis.title.text == "PC2 (25.0%)"
-    assert fig.layout.xaxis2.title.text == "PC1"
+    panels = {}
+    for model, coords in emb.items():  # every model's points, one trace per class, in one panel
+        found = [matching(fig, name, coords[y == k, 0]) for k, name in enumerate(names)]
+        for k, t in enumerate(found):
+            np.testing.assert_allclose(t.y, coords[y == k, 1])
+            assert t.marker.color == colors[k] and t.legendgroup == names[k]
+        assert len({(t.xaxis, t.yaxis) for t in found}) == 1
+        panels[model] = found[0]
+    assert len({(t.xaxis, t.yaxis) for t in panels.values()}) == 4
+    assert sorted(t.name for t in fig.data if t.showlegend) == sorted(names)  # one legend entry per class
+    # 4 panels, 3 per row: the fourth below the first
+    assert domain(fig, panels["model 3"], "x") == domain(fig, panels["model 0"], "x")
+    assert domain(fig, panels["model 3"], "y")[1] < domain(fig, panels["model 0"], "y")[0]
+    assert axis_title(fig, panels["model 0"], "x") == "PC1 (40.0%)"  # explained variance given
+    assert axis_title(fig, panels["model 0"], "y") == "PC2 (25.0%)"
+    assert axis_title(fig, panels["model 1"], "x") == "PC1"  # ... or not
 
 
 def test_latent_pca_grid_figure_missing_class_and_one_panel(latent):
     emb, y, names = latent
     y2 = np.where(y == 2, 0, y)  # class V absent
     fig = _check(af.latent_pca_grid_figure({"ref": emb["model 0"]}, y2, names), 2)
-    assert [t.name for t in fig.data] == ["N", "S"]
+    assert {t.name for t in fig.data} == {"N", "S"}
+    np.testing.assert_allclose(one(fig, "N").x, emb["model 0"][y2 == 0, 0])  # V's points now N
 
 
 def test_latent_pca_grid_figure_bad_inputs(latent):
@@ -353,14 +381,17 @@ def test_training_compare_figure():
         "no-val": {"epoch": [1], "train_accuracy": [0.5]},
     }
     fig = _check(af.training_compare_figure(hist), 2)
-    assert [t.name for t in fig.data] == ["baseline", "augmented"]
-    np.testing.assert_allclose(fig.data[0].y, [50.0, 60.0, 70.0])
-    np.testing.assert_allclose(fig.data[1].x, [1, 3, 4])  # default epochs, NaN dropped
-    assert fig.layout.xaxis.title.text == "Epoch"
-    assert fig.layout.yaxis.title.text == "Validation accuracy (%)"
+    assert {t.name for t in fig.data} == {"baseline", "augmented"}  # no-val has no val_accuracy
+    base, aug = one(fig, "baseline"), one(fig, "augmented")
+    np.testing.assert_allclose(base.y, [50.0, 60.0, 70.0])
+    np.testing.assert_allclose(aug.x, [1, 3, 4])  # default epochs, NaN dropped
+    np.testing.assert_allclose(aug.y, [40.0, 80.0, 90.0])
+    assert axis_title(fig, base, "x") == "Epoch"
+    assert axis_title(fig, base, "y") == "Validation accuracy (%)"
     fig = _check(af.training_compare_figure(hist, metric="val_loss"), 1)
-    assert fig.layout.yaxis.title.text == "Validation loss (nats)"
-    np.testing.assert_allclose(fig.data[0].y, [1.0, 0.8, 0.7])
+    base = one(fig, "baseline")
+    assert axis_title(fig, base, "y") == "Validation loss (nats)"
+    np.testing.assert_allclose(base.y, [1.0, 0.8, 0.7])
     frame = pd.DataFrame({"epoch": [1, 2], "val_accuracy": [0.1, 0.2]})
     _check(af.training_compare_figure({"df": frame}), 1)
     empty = _check(af.training_compare_figure({"x": {"epoch": []}}), 0)

@@ -1,8 +1,13 @@
-"""tsviz.viz.certify_figures: the Certify page's figures from hand-built arrays and frames."""
+"""tsviz.viz.certify_figures: the Certify page's figures from hand-built arrays and frames.
+
+Traces are found by name and by the title of the axis they are drawn on (figure_lookup), never by
+position or axis id; the checks are on the plotted values and the labels.
+"""
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from figure_lookup import annotation_texts, axis_title, one
 
 from tsviz import viz
 from tsviz.viz import certify_figures as cf
@@ -29,16 +34,18 @@ def test_accuracy_radius_figure_percent_sorted_steps():
     curves = {"Single": (np.array([0.5, 0.0, 1.0]), np.array([0.6, 0.8, 0.2])),
               "M_B": ([0.0, 0.5, 1.0], [0.9, 0.7, 0.5])}
     fig = _check(cf.accuracy_radius_figure(curves, unit="mV"), 2)
-    assert [t.name for t in fig.data] == ["Single", "M_B"]
-    np.testing.assert_allclose(fig.data[0].x, [0.0, 0.5, 1.0])
-    np.testing.assert_allclose(fig.data[0].y, [80.0, 60.0, 20.0])
-    assert fig.data[0].line.shape == "hv"
-    assert fig.data[0].line.color != fig.data[1].line.color
-    assert fig.layout.xaxis.title.text == "L2 radius (mV)"
-    assert fig.layout.yaxis.title.text == "Certified accuracy (%)"
+    assert {t.name for t in fig.data} == {"Single", "M_B"}
+    single, mb = one(fig, "Single"), one(fig, "M_B")
+    np.testing.assert_allclose(single.x, [0.0, 0.5, 1.0])  # sorted by radius
+    np.testing.assert_allclose(single.y, [80.0, 60.0, 20.0])  # in percent
+    np.testing.assert_allclose(mb.y, [90.0, 70.0, 50.0])
+    assert single.line.shape == "hv"  # a step function of the radius
+    assert single.line.color != mb.line.color
+    assert axis_title(fig, single, "x") == "L2 radius (mV)"
+    assert axis_title(fig, single, "y") == "Certified accuracy (%)"
     fig2 = cf.accuracy_radius_figure({"a": ([0, 1], [1, 0])}, title="sigma 0.4")
     assert fig2.layout.title.text == "sigma 0.4"
-    assert fig2.layout.xaxis.title.text == "L2 radius (signal units)"
+    assert axis_title(fig2, one(fig2, "a"), "x") == "L2 radius (signal units)"
 
 
 @pytest.mark.parametrize("curves, match", [
@@ -60,11 +67,14 @@ def test_radius_pa_figure_drops_infinite_radius():
     pa = np.array([0.5, 0.75, 0.9, 1.0])
     frame = pd.DataFrame({"pA": pa, "Cohen": [0.0, 0.27, 0.51, np.inf], "Renyi a=2": [0.0, 0.2, 0.4, 0.9]})
     fig = _check(cf.radius_pa_figure(frame, sigma=0.4, unit="mV"), 2)
-    assert [t.name for t in fig.data] == ["Cohen", "Renyi a=2"]
-    np.testing.assert_allclose(fig.data[0].x, [0.5, 0.75, 0.9])
-    np.testing.assert_allclose(fig.data[1].y, [0.0, 0.2, 0.4, 0.9])
-    assert fig.layout.xaxis.title.text == "pA (probability)"
-    assert fig.layout.yaxis.title.text == "Certified L2 radius (mV)"
+    assert {t.name for t in fig.data} == {"Cohen", "Renyi a=2"}
+    cohen, renyi = one(fig, "Cohen"), one(fig, "Renyi a=2")
+    np.testing.assert_allclose(cohen.x, [0.5, 0.75, 0.9])  # the infinite radius is left out
+    np.testing.assert_allclose(cohen.y, [0.0, 0.27, 0.51])
+    np.testing.assert_allclose(renyi.x, pa)
+    np.testing.assert_allclose(renyi.y, [0.0, 0.2, 0.4, 0.9])
+    assert axis_title(fig, cohen, "x") == "pA (probability)"
+    assert axis_title(fig, cohen, "y") == "Certified L2 radius (mV)"
     assert "σ = 0.4 mV" in fig.layout.title.text
 
 
@@ -89,19 +99,21 @@ def test_certified_signal_band_is_equal_energy():
         x, r, fs=2.0, unit="mV", channel_names=["I", "II"], prediction=1, label=0,
         class_names=("N", "V")), 6)
     half = r / np.sqrt(8)
-    upper, lower, sig = fig.data[:3]
-    np.testing.assert_allclose(upper.y, x[0] + half)
-    np.testing.assert_allclose(lower.y, x[0] - half)
-    np.testing.assert_allclose(sig.y, x[0])
-    np.testing.assert_allclose(sig.x, [0.0, 0.5, 1.0, 1.5])  # index / fs seconds
-    np.testing.assert_allclose(fig.data[4].y, x[1] - half)
-    assert lower.fill == "tonexty"
-    assert "equal-energy band ±r/√(C·T)" in lower.name and f"{half:.3g} mV" in lower.name
-    assert sum(bool(t.showlegend) for t in fig.data if t.showlegend is not None) == 2
-    assert fig.layout.yaxis.title.text == "I (mV)" and fig.layout.yaxis2.title.text == "II (mV)"
-    assert fig.layout.xaxis2.title.text == "Time (s)"
+    band = f"equal-energy band ±r/√(C·T) = ±{half:.3g} mV"
+    for c, lead in enumerate(("I", "II")):
+        panel = f"{lead} (mV)"
+        upper = one(fig, "band upper edge", y_title=panel)
+        lower = one(fig, band, y_title=panel)
+        sig = one(fig, "signal", y_title=panel)
+        np.testing.assert_allclose(upper.y, x[c] + half)
+        np.testing.assert_allclose(lower.y, x[c] - half)
+        np.testing.assert_allclose(sig.y, x[c])
+        np.testing.assert_allclose(sig.x, [0.0, 0.5, 1.0, 1.5])  # index / fs seconds
+        assert lower.fill == "tonexty"  # filled up to the upper edge
+        assert axis_title(fig, sig, "x") == "Time (s)"
+    assert sorted(t.name for t in fig.data if t.showlegend) == sorted([band, "signal"])
     assert fig.layout.title.text == "Series · true N · predicted V · certified L2 radius r = 0.8 mV"
-    note = fig.layout.annotations[-1].text
+    note = annotation_texts(fig)[-1]
     assert "single time step" in note and "±0.8 mV" in note
 
 
@@ -109,8 +121,11 @@ def test_certified_signal_not_certified_one_channel():
     fig = _check(cf.certified_signal_figure(np.arange(5.0), 0.0, fs=None, prediction=-1, label=2,
                                             title="Series #3"), 1)
     assert fig.layout.title.text == f"Series #3 · true 2 · predicted abstain · {cf.NOT_CERTIFIED_TEXT}"
-    assert fig.layout.xaxis.title.text == "Time step"
-    assert fig.layout.yaxis.title.text == "Amplitude (signal units)"
+    sig = one(fig, "signal")
+    np.testing.assert_allclose(sig.y, np.arange(5.0))
+    np.testing.assert_allclose(sig.x, np.arange(5))
+    assert axis_title(fig, sig, "x") == "Time step"
+    assert axis_title(fig, sig, "y") == "Amplitude (signal units)"
     assert not fig.layout.annotations
 
 
@@ -136,14 +151,16 @@ def test_certified_signal_bad_args(kwargs, match):
 def test_pa_histogram_counts_and_threshold():
     p = {"Single": np.array([0.1, 0.45, 0.55, 0.95]), "M_C": np.array([0.6, 0.7, 0.8, 0.99])}
     fig = _check(cf.pa_histogram_figure(p, bins=10), 2)
-    assert fig.data[0].name == "Single (50% > 0.5)" and fig.data[1].name == "M_C (100% > 0.5)"
-    np.testing.assert_array_equal(fig.data[0].y, [0, 1, 0, 0, 1, 1, 0, 0, 0, 1])
-    assert sum(fig.data[1].y) == 4 and fig.data[0].opacity == 0.5
+    single, mc = one(fig, "Single (50% > 0.5)"), one(fig, "M_C (100% > 0.5)")
+    np.testing.assert_array_equal(single.y, [0, 1, 0, 0, 1, 1, 0, 0, 0, 1])  # 10 bins on [0, 1]
+    np.testing.assert_array_equal(mc.y, np.histogram(p["M_C"], bins=np.linspace(0, 1, 11))[0])
+    np.testing.assert_allclose(single.x, np.arange(10) / 10 + 0.05)  # bin centres
+    assert single.opacity == 0.5
     assert fig.layout.barmode == "overlay"
     (line,) = fig.layout.shapes
     assert line.x0 == line.x1 == 0.5 and line.line.dash == "dash"
-    assert fig.layout.xaxis.title.text == "Lower bound on pA (probability)"
-    assert fig.layout.yaxis.title.text == "Series (count)"
+    assert axis_title(fig, single, "x") == "Lower bound on pA (probability)"
+    assert axis_title(fig, single, "y") == "Series (count)"
 
 
 @pytest.mark.parametrize("p, kw, match", [
@@ -162,19 +179,21 @@ def test_margin_figure_shares_and_means():
     z = {"Single": np.array([-0.2, 0.1, 0.3, 0.5]), "M_B": np.array([0.2, 0.4, 0.6, -0.1])}
     c = {"Single": np.array([0.4, 0.5, 0.6, 0.7]), "M_B": np.array([0.6, 0.7, 0.8, 0.5])}
     fig = _check(cf.margin_figure(z, c, bins=5), 6)
-    assert fig.data[0].name == "Single · P(z > 0) = 75.0%"
-    assert fig.data[3].name == "M_B · P(z > 0) = 75.0%"
-    mean_single, mean_mb = fig.data[2], fig.data[5]
+    z_single = one(fig, "Single · P(z > 0) = 75.0%")  # 3 of 4 margins positive
+    z_mb = one(fig, "M_B · P(z > 0) = 75.0%")
+    assert sum(z_single.y) == sum(z_mb.y) == 4
+    assert axis_title(fig, z_single, "x") == "Margin z (softmax score difference)"
+    assert axis_title(fig, z_single, "y") == "Noise draws (count)"
+    c_single = one(fig, "Single", x_title="c_A (softmax score)")
+    assert sum(c_single.y) == 4
+    mean_single, mean_mb = one(fig, "mean c_A · Single"), one(fig, "mean c_A · M_B")
     assert mean_single.line.color == cf.MEAN_COLOR
-    assert list(mean_single.x) == pytest.approx([0.55, 0.55])
+    assert list(mean_single.x) == pytest.approx([0.55, 0.55])  # mean of c["Single"]
     assert list(mean_mb.x) == pytest.approx([0.65, 0.65])
-    assert fig.data[1].xaxis == "x2" and fig.data[0].xaxis == "x"
-    assert sum(fig.data[0].y) == 4
+    assert axis_title(fig, mean_mb, "x") == "c_A (softmax score)"
     (zero,) = fig.layout.shapes
     assert zero.x0 == zero.x1 == 0 and zero.line.color == cf.BOUNDARY_COLOR
-    assert fig.layout.xaxis.title.text == "Margin z (softmax score difference)"
-    assert fig.layout.xaxis2.title.text == "c_A (softmax score)"
-    assert fig.layout.yaxis.title.text == "Noise draws (count)"
+    assert zero.xref == z_single.xaxis  # the decision boundary on the margin panel
 
 
 @pytest.mark.parametrize("z, c, match", [
@@ -195,17 +214,19 @@ def test_ablation_figure_groups_sorted():
                           "ACR": [0.5, 0.3, 0.45, 0.32, 0.4, 0.52]})
     fig = _check(cf.ablation_figure(frame, x="ensemble size", group="mask", unit="mV",
                                     x_unit="count"), 2)
-    assert [t.name for t in fig.data] == ["M_B", "M_C"]
-    assert list(fig.data[0].x) == [1, 5, 10]
-    np.testing.assert_allclose(fig.data[0].y, [0.3, 0.45, 0.5])
-    assert fig.data[0].mode == "lines+markers"
-    assert fig.layout.xaxis.title.text == "ensemble size (count)"
-    assert fig.layout.yaxis.title.text == "ACR (mV)"
+    assert {t.name for t in fig.data} == {"M_B", "M_C"}
+    mb, mc = one(fig, "M_B"), one(fig, "M_C")
+    assert list(mb.x) == [1, 5, 10] and list(mc.x) == [1, 5, 10]  # sorted by x
+    np.testing.assert_allclose(mb.y, [0.3, 0.45, 0.5])
+    np.testing.assert_allclose(mc.y, [0.32, 0.4, 0.52])
+    assert mb.mode == "lines+markers"
+    assert axis_title(fig, mb, "x") == "ensemble size (count)"
+    assert axis_title(fig, mb, "y") == "ACR (mV)"
     fig1 = _check(cf.ablation_figure(frame, x="ensemble size"), 1)
-    assert fig1.layout.yaxis.title.text == "ACR (signal units)"
+    assert axis_title(fig1, one(fig1), "y") == "ACR (signal units)"
     fig2 = cf.ablation_figure(frame.rename(columns={"ACR": "accuracy"}), x="ensemble size",
                               y="accuracy", unit="%")
-    assert fig2.layout.yaxis.title.text == "accuracy (%)"
+    assert axis_title(fig2, one(fig2), "y") == "accuracy (%)"
     empty = _check(cf.ablation_figure(frame.iloc[:0], x="ensemble size"), 0)
     assert empty.layout.annotations[0].text == "no ablation results"
     with pytest.raises(ValueError, match="'keep ratio'"):
@@ -219,11 +240,13 @@ def test_attack_success_figure_table4():
     rows = [("Benign", 0.25, 0.98), ("Benign", 0.5, 0.99), ("M_B", 0.5, 0.47), ("M_B", 0.25, 0.24)]
     frame = pd.DataFrame(rows, columns=["classifier", "eps", "asr"])
     fig = _check(cf.attack_success_figure(frame, unit="mV"), 2)
-    assert [t.name for t in fig.data] == ["Benign", "M_B"]
-    np.testing.assert_allclose(fig.data[1].x, [0.25, 0.5])
-    np.testing.assert_allclose(fig.data[1].y, [24.0, 47.0])
-    assert fig.layout.xaxis.title.text == "L2 budget eps (mV)"
-    assert fig.layout.yaxis.title.text == "Attack success rate (%)"
+    assert {t.name for t in fig.data} == {"Benign", "M_B"}
+    mb = one(fig, "M_B")
+    np.testing.assert_allclose(mb.x, [0.25, 0.5])  # sorted by eps
+    np.testing.assert_allclose(mb.y, [24.0, 47.0])  # in percent
+    np.testing.assert_allclose(one(fig, "Benign").y, [98.0, 99.0])
+    assert axis_title(fig, mb, "x") == "L2 budget eps (mV)"
+    assert axis_title(fig, mb, "y") == "Attack success rate (%)"
     with pytest.raises(ValueError, match="'asr'"):
         cf.attack_success_figure(frame.drop(columns="asr"))
     with pytest.raises(ValueError, match="asr"):
@@ -247,8 +270,9 @@ def _soundness_frame():
 
 def test_soundness_figure_colours_symbols_title():
     fig = _check(cf.soundness_figure(_soundness_frame(), unit="mV"))
-    diag, *points = fig.data
-    assert diag.name == "norm = radius" and list(diag.x) == list(diag.y)
+    diag = one(fig, "norm = radius")
+    assert list(diag.x) == list(diag.y)
+    points = [t for t in fig.data if t.name != "norm = radius"]
     by_name = {t.name: t for t in points}
     assert set(by_name) == {"pgd · changed", "pgd · abstained", "pgd · unchanged",
                             "random · changed", "random · unchanged"}
@@ -263,8 +287,8 @@ def test_soundness_figure_colours_symbols_title():
     # 2 of 5 changed; the random one (norm 0.2 < radius 0.3) is within the radius
     assert fig.layout.title.text == ("Soundness checks: 2/5 changed the prediction (40.0%), "
                                      "1 within the certified radius")
-    assert fig.layout.xaxis.title.text == "Certified L2 radius (mV)"
-    assert fig.layout.yaxis.title.text == "Perturbation L2 norm (mV)"
+    assert axis_title(fig, diag, "x") == "Certified L2 radius (mV)"
+    assert axis_title(fig, diag, "y") == "Perturbation L2 norm (mV)"
 
 
 def test_soundness_figure_bad_args_and_empty():

@@ -1,4 +1,9 @@
-"""tsviz.viz.explain_figures: the Explain page's figures from hand-built arrays and frames."""
+"""tsviz.viz.explain_figures: the Explain page's figures from hand-built arrays and frames.
+
+Traces are found by name, type and the title of the axis they are drawn on (figure_lookup), never
+by position or axis id; the checks are on the plotted values and the labels a reader sees.
+"""
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +12,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from figure_lookup import (
+    annotation_texts,
+    axis_of,
+    axis_range,
+    axis_title,
+    axis_titles,
+    one,
+    traces,
+    values,
+    visible,
+)
 
 from tsviz.viz import explain_figures as ef
 
@@ -24,8 +40,10 @@ def _check(fig, n_traces=None):
     return fig
 
 
-def _types(fig):
-    return [t.type for t in fig.data]
+def _kinds(fig):
+    """How many traces of each type (independent of order)."""
+    kinds = [t.type for t in fig.data]
+    return {k: kinds.count(k) for k in set(kinds)}
 
 
 @pytest.fixture
@@ -50,33 +68,50 @@ def test_all_names_exist():
     assert len(ef.METHOD_COLORS) >= 5
 
 
+@pytest.mark.parametrize("module", ["relevance_figures", "method_figures", "neuromask_figures",
+                                    "faithfulness_figures", "backdoor_figures", "relevance_panels"])
+def test_subject_modules_are_re_exported_unchanged(module):
+    """explain_figures was split by subject (issue 13); its names are the subject modules' objects."""
+    mod = importlib.import_module(f"tsviz.viz.{module}")
+    for name in mod.__all__:
+        if name in ef.__all__:
+            assert getattr(ef, name) is getattr(mod, name)
+    import tsviz.viz as viz
+
+    for name in ef.__all__:
+        if name.endswith("_figure") or name == "relevance_from_attribution":
+            assert getattr(viz, name) is getattr(ef, name)
+
+
 # --------------------------------------------------------------------------- relevance_figure
 def test_relevance_figure_band_1d(series):
     x, rel = series
     fig = _check(ef.relevance_figure(x, rel, fs=100.0, unit="mV", class_name="N"), 2)
-    assert _types(fig) == ["heatmap", "scatter"]
-    hm = fig.data[0]
-    np.testing.assert_allclose(np.asarray(hm.z)[0], rel / rel.max())  # normalised by its max
+    assert _kinds(fig) == {"heatmap": 1, "scatter": 1}
+    hm = one(fig, "Amplitude · relevance", kind="heatmap")
+    np.testing.assert_allclose(values(hm.z)[0], rel / rel.max())  # normalised by its max
     assert len(hm.x) == T + 1  # cell edges, in seconds
     np.testing.assert_allclose(hm.x[0], -0.005)
     assert hm.coloraxis == "coloraxis"
     assert fig.layout.coloraxis.colorscale[0][1] != fig.layout.coloraxis.colorscale[-1][1]
     assert fig.layout.coloraxis.cmin == 0 and fig.layout.coloraxis.cmax == 1
-    assert fig.layout.xaxis.title.text == "Time (s)"
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
+    sig = one(fig, "signal")
+    assert axis_title(fig, sig, "x") == "Time (s)" and axis_title(fig, sig, "y") == "Amplitude (mV)"
     assert "class N" in fig.layout.title.text
-    np.testing.assert_allclose(fig.data[1].y, x, rtol=1e-6)
+    np.testing.assert_allclose(sig.y, x, rtol=1e-6)
+    np.testing.assert_allclose(sig.x, np.arange(T) / 100.0)
 
 
 def test_relevance_figure_line_style_and_steps(series):
     x, rel = series
     fig = _check(ef.relevance_figure(x, rel, style="line", title="custom"), 1)
-    tr = fig.data[0]
+    tr = one(fig, "signal (colour: relevance)")
     assert tr.mode == "lines+markers"
     assert tr.marker.coloraxis == "coloraxis"
     np.testing.assert_allclose(tr.marker.color, rel / rel.max())
-    assert fig.layout.xaxis.title.text == "Time step"
-    assert fig.layout.yaxis.title.text == "Amplitude (signal units)"
+    np.testing.assert_allclose(tr.y, x, rtol=1e-6)
+    assert axis_title(fig, tr, "x") == "Time step"
+    assert axis_title(fig, tr, "y") == "Amplitude (signal units)"
     assert fig.layout.title.text == "custom"
 
 
@@ -84,24 +119,30 @@ def test_relevance_figure_multichannel_threshold(series):
     x, rel = series
     X = np.stack([x, 2 * x, -x])
     fig = _check(ef.relevance_figure(X, rel, unit="mV", threshold=0.5), 3 * 3)
-    assert _types(fig) == ["heatmap", "scatter", "scatter"] * 3
-    hit = fig.data[2]
+    assert _kinds(fig) == {"heatmap": 3, "scatter": 6}
     expected = np.flatnonzero(rel / rel.max() >= 0.5)
-    np.testing.assert_allclose(hit.x, expected)
-    np.testing.assert_allclose(hit.y, x[expected], rtol=1e-6)
-    assert [t.showlegend for t in fig.data[1:3]] == [True, True]
-    assert fig.data[4].showlegend is False
-    assert fig.layout.yaxis.title.text == "Channel 0 (mV)"
-    assert fig.layout.yaxis3.title.text == "Channel 2 (mV)"
-    assert fig.layout.xaxis3.title.text == "Time step"
+    for c, scale in enumerate((1, 2, -1)):
+        panel = f"Channel {c} (mV)"
+        np.testing.assert_allclose(one(fig, "signal", y_title=panel).y, scale * x, rtol=1e-6)
+        hit = one(fig, "relevance ≥ 0.5", y_title=panel)
+        np.testing.assert_allclose(hit.x, expected)
+        np.testing.assert_allclose(hit.y, scale * x[expected], rtol=1e-6)
+        hm = one(fig, f"Channel {c} · relevance", y_title=panel)
+        np.testing.assert_allclose(values(hm.z)[0], rel / rel.max())  # one relevance for all channels
+        assert axis_title(fig, hm, "x") == "Time step"
+    # one legend entry per kind of trace, not one per channel
+    shown = [t.name for t in fig.data if t.showlegend is not False]
+    assert sorted(shown) == ["relevance ≥ 0.5", "signal"]
     fig_line = _check(ef.relevance_figure(X, rel, style="line", threshold=0.5), 3 * 2)
-    assert fig_line
+    assert len(traces(fig_line, "relevance ≥ 0.5")) == 3
+    np.testing.assert_allclose(one(fig_line, "signal (colour: relevance)", y_title="Channel 2 (signal units)").y,
+                               -x, rtol=1e-6)
 
 
 def test_relevance_figure_all_zero_relevance(series):
     x, _ = series
     fig = _check(ef.relevance_figure(x, np.zeros(T)), 2)
-    assert np.all(np.asarray(fig.data[0].z) == 0)
+    assert np.all(values(one(fig, kind="heatmap").z) == 0)
     assert "all zero" in fig.layout.title.text
     _check(ef.relevance_figure(x, np.zeros(T), style="line", threshold=0.5), 2)
 
@@ -112,12 +153,16 @@ def test_relevance_figure_long_series_is_pooled():
     rel = np.zeros(n)
     rel[7777] = 5.0
     fig = _check(ef.relevance_figure(x, rel, fs=500.0), 2)
-    z = np.asarray(fig.data[0].z)[0]
+    hm = one(fig, kind="heatmap")
+    z = values(hm.z)[0]
     assert len(z) <= ef.MAX_BAND_CELLS and z.max() == 1.0  # max pooling keeps the single peak
-    assert len(fig.data[0].x) == len(z) + 1
+    assert len(hm.x) == len(z) + 1
+    peak_cell = int(np.argmax(z))
+    assert hm.x[peak_cell] <= 7777 / 500.0 <= hm.x[peak_cell + 1]  # ... at its time
     fig = _check(ef.relevance_figure(x, rel, style="line"), 1)
-    assert len(fig.data[0].x) <= 2 * ef.MAX_MARKERS
-    assert 7777 in set(np.asarray(fig.data[0].x).astype(int))
+    line = one(fig, "signal (colour: relevance)")
+    assert len(line.x) <= 2 * ef.MAX_MARKERS
+    assert 7777 in set(values(line.x).astype(int))
 
 
 @pytest.mark.parametrize("x, rel, kw, match", [
@@ -149,16 +194,20 @@ def test_relevance_from_attribution():
 def test_relevance_pair_figure_joint_scale(series):
     x, rel = series
     fig = _check(ef.relevance_pair_figure(x, rel, x + 0.1, 2 * rel, unit="mV"), 4)
-    assert _types(fig) == ["heatmap", "scatter"] * 2
-    z_clean, z_adv = np.asarray(fig.data[0].z)[0], np.asarray(fig.data[2].z)[0]
-    np.testing.assert_allclose(z_adv.max(), 1.0)
-    np.testing.assert_allclose(z_clean.max(), 0.5)  # joint: clean is half of adversarial
-    assert fig.data[0].coloraxis == fig.data[2].coloraxis == "coloraxis"
-    assert fig.data[0].xaxis == "x" and fig.data[2].xaxis == "x2"
-    assert list(fig.layout.yaxis.range) == list(fig.layout.yaxis2.range)
-    assert [a.text for a in fig.layout.annotations][:2] == ["clean", "adversarial"]
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
-    assert fig.layout.xaxis.title.text == "Time step" and fig.layout.xaxis2.title.text == "Time step"
+    assert _kinds(fig) == {"heatmap": 2, "scatter": 2}
+    hm_clean = one(fig, "clean · Amplitude · relevance")
+    hm_adv = one(fig, "adversarial · Amplitude · relevance")
+    np.testing.assert_allclose(values(hm_adv.z)[0], rel / rel.max())
+    np.testing.assert_allclose(values(hm_clean.z)[0], 0.5 * rel / rel.max())  # joint scale
+    assert hm_clean.coloraxis == hm_adv.coloraxis == "coloraxis"
+    assert hm_clean.xaxis != hm_adv.xaxis  # two panels
+    assert axis_range(fig, hm_clean) == axis_range(fig, hm_adv)  # one amplitude range per row
+    signals = sorted(traces(fig, "signal"), key=lambda t: float(np.mean(t.y)))
+    np.testing.assert_allclose(signals[0].y, x, rtol=1e-6)
+    np.testing.assert_allclose(signals[1].y, x + 0.1, rtol=1e-6)
+    assert {"clean", "adversarial"} <= set(annotation_texts(fig))  # column titles
+    assert axis_title(fig, hm_clean, "y") == "Amplitude (mV)"
+    assert axis_title(fig, hm_clean, "x") == axis_title(fig, hm_adv, "x") == "Time step"
 
 
 def test_relevance_pair_figure_each_multichannel_line(series):
@@ -166,10 +215,12 @@ def test_relevance_pair_figure_each_multichannel_line(series):
     X = np.stack([x, -x])
     fig = _check(ef.relevance_pair_figure(X, rel, X, 2 * rel, style="line", normalize="each",
                                           titles=("a", "b"), threshold=0.9), 2 * 2 * 2)
-    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    lines = traces(fig, "signal (colour: relevance)")
     assert len(lines) == 4
-    for t in lines:
+    for t in lines:  # each column by its own max
         assert max(t.marker.color) == pytest.approx(1.0)
+    assert len(traces(fig, "relevance ≥ 0.9")) == 4
+    assert sorted(axis_titles(fig, "y")) == ["Channel 0 (signal units)", "Channel 1 (signal units)"]
 
 
 @pytest.mark.parametrize("args, kw, match", [
@@ -190,16 +241,17 @@ def test_method_grid_figure(series):
     x, rel = series
     rels = {"NeuroMask": rel, "saliency": 10 * rel[::-1], "IG": np.zeros(T)}
     fig = _check(ef.method_grid_figure(x, rels, fs=250.0, unit="mV"), 6)
-    assert _types(fig) == ["heatmap", "scatter"] * 3
-    titles = [a.text for a in fig.layout.annotations]
-    assert titles == ["NeuroMask", "saliency", "IG (all zero)"]
-    for k in (0, 2):  # each normalised by its own max
-        assert np.asarray(fig.data[k].z).max() == pytest.approx(1.0)
-    assert fig.layout.yaxis.title.text == "NeuroMask (mV)"
-    assert fig.layout.xaxis3.title.text == "Time (s)"
-    assert fig.layout.xaxis.matches == "x3" or fig.layout.xaxis2.matches == "x3"  # shared x
+    assert _kinds(fig) == {"heatmap": 3, "scatter": 3}
+    assert set(annotation_texts(fig)) == {"NeuroMask", "saliency", "IG (all zero)"}
+    for method, r in rels.items():  # each normalised by its own max
+        hm = one(fig, f"{method} · relevance")
+        expected = r / r.max() if r.max() > 0 else r
+        np.testing.assert_allclose(values(hm.z)[0], expected)
+        assert axis_title(fig, hm, "y") == f"{method} (mV)"
+        assert axis_title(fig, hm, "x") == "Time (s)"  # one shared time axis
+        np.testing.assert_allclose(one(fig, "signal", y_title=f"{method} (mV)").y, x, rtol=1e-6)
     fig = _check(ef.method_grid_figure(np.stack([x, -x]), {"a": rel}, style="line", channel=1), 1)
-    np.testing.assert_allclose(fig.data[0].y, -x, rtol=1e-6)
+    np.testing.assert_allclose(one(fig, "signal (colour: relevance)").y, -x, rtol=1e-6)
     assert "channel 1" in fig.layout.title.text
 
 
@@ -229,24 +281,29 @@ def test_mask_evolution_figure_slider(series):
     assert len(slider.steps) == S
     assert [s.label for s in slider.steps] == ["0", "10", "20", "50", "100"]
     assert slider.active == S - 1
-    vis = [bool(t.visible) if t.visible is not None else True for t in fig.data]
-    assert vis == [True] + [False] * (2 * S - 2) + [True, True]
-    for k, s in enumerate(slider.steps):
+    sig = one(fig, "signal")
+    assert visible(sig) and axis_title(fig, sig, "y") == "Amplitude (mV)"
+    np.testing.assert_allclose(sig.y, x, rtol=1e-6)
+    for k, step in enumerate(steps):
+        band = one(fig, f"mask · step {step}", kind="heatmap")
+        line = one(fig, f"mask · step {step}", kind="scatter")
+        np.testing.assert_allclose(values(band.z)[0], hist[k])  # raw values in [0, 1]
+        np.testing.assert_allclose(line.y, hist[k])
+        assert axis_title(fig, line, "y") == "Mask (0–1)" and axis_title(fig, line, "x") == "Time (s)"
+        assert visible(band) == visible(line) == (k == S - 1)  # only the active snapshot shown
+        s = slider.steps[k]
         assert s.method == "update"
-        v = s.args[0]["visible"]
-        assert len(v) == 1 + 2 * S and v[0] and sum(v) == 3 and v[1 + 2 * k] and v[2 + 2 * k]
-        assert f"step {steps[k]}" in s.args[1]["title.text"]
-    np.testing.assert_allclose(np.asarray(fig.data[1].z)[0], hist[0])  # raw values in [0, 1]
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
-    assert fig.layout.yaxis2.title.text == "Mask (0–1)"
-    assert fig.layout.xaxis2.title.text == "Time (s)"
+        shown = [t.name for t, v in zip(fig.data, s.args[0]["visible"]) if v]
+        assert sorted(shown) == sorted(["signal", f"mask · step {step}", f"mask · step {step}"])
+        assert f"step {step}" in s.args[1]["title.text"]
 
 
 def test_mask_evolution_figure_single_snapshot_and_rescale(series):
     x, rel = series
     fig = _check(ef.mask_evolution_figure(np.stack([x, x]), rel[None], [7], channel=1), 3)
     assert len(fig.layout.sliders[0].steps) == 1
-    assert np.asarray(fig.data[1].z).max() == pytest.approx(1.0)  # rel peaks at 3: rescaled
+    band = one(fig, "mask · step 7", kind="heatmap")
+    np.testing.assert_allclose(values(band.z)[0], rel / rel.max())  # rel peaks at 3: rescaled
     fig = _check(ef.mask_evolution_figure(x, rel / rel.max(), np.array([3.0])), 3)  # (T,) history
     assert fig.layout.sliders[0].steps[0].label == "3"
 
@@ -259,6 +316,7 @@ def test_mask_evolution_figure_caps_snapshots(series):
     assert len(steps) == ef.MAX_SNAPSHOTS and len(fig.data) == 1 + 2 * ef.MAX_SNAPSHOTS
     assert steps[0].label == "0" and steps[-1].label == str(S - 1)
     assert fig.layout.sliders[0].active == 0
+    assert [t.name for t in fig.data if visible(t) and t.type == "heatmap"] == ["mask · step 0"]
 
 
 @pytest.mark.parametrize("hist, steps, kw, match", [
@@ -282,14 +340,18 @@ def test_loss_history_figure():
     frame = pd.DataFrame({"step": steps[::-1], "total": [5.0, 4, 3, 2, 1], "pred": [1.0] * 5,
                           "sparse": [0.0, 1, 2, 3, 4], "smooth": [0.1] * 5})
     fig = _check(ef.loss_history_figure(frame), 4)
-    assert [t.name for t in fig.data] == ["total", "prediction", "sparsity", "smoothness"]
-    np.testing.assert_allclose(fig.data[0].x, steps)  # sorted by step
-    np.testing.assert_allclose(fig.data[0].y, [1, 2, 3, 4, 5])
-    assert fig.layout.xaxis.title.text == "Optimisation step"
-    assert fig.layout.yaxis.title.text == "Loss"
+    assert set(t.name for t in fig.data) == {"total", "prediction", "sparsity", "smoothness"}
+    total = one(fig, "total")
+    np.testing.assert_allclose(total.x, steps)  # sorted by step
+    np.testing.assert_allclose(total.y, [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(one(fig, "sparsity").y, [4, 3, 2, 1, 0])
+    np.testing.assert_allclose(one(fig, "prediction").y, 1.0)
+    assert axis_title(fig, total, "x") == "Optimisation step" and axis_title(fig, total, "y") == "Loss"
     fig = _check(ef.loss_history_figure(frame, log_y=True), 4)
-    assert fig.layout.yaxis.type == "log"
-    assert np.isnan(fig.data[2].y[-1])  # sparse 0 at step 0 is a gap on a log axis
+    total = one(fig, "total")
+    assert axis_of(fig, total).type == "log" and axis_title(fig, total) == "Loss (log scale)"
+    sparse = values(one(fig, "sparsity").y)
+    assert np.isnan(sparse[-1]) and np.isfinite(sparse[:-1]).all()  # 0 at step 0: a gap on a log axis
     fig = _check(ef.loss_history_figure(frame[["step", "total"]]), 1)
     fig = _check(ef.loss_history_figure(frame.iloc[:0]), 0)
     assert fig.layout.annotations[0].text == "no loss history"
@@ -312,17 +374,20 @@ def test_faithfulness_figure_auc_linear_and_2d():
     lin = 1 - fr
     rows = np.stack([lin, np.clip(lin - 0.2, 0, 1), np.clip(lin + 0.2, 0, 1)])
     fig = _check(ef.faithfulness_figure(fr, {"NeuroMask": lin, "saliency": rows}), 1 + 2)
-    assert fig.data[0].name == "NeuroMask (AUC 0.500)"
+    nm = one(fig, "NeuroMask (AUC 0.500)")  # the area under 1 - f on [0, 1] is 1/2
+    np.testing.assert_allclose(nm.y, lin)
     mean = rows.mean(axis=0)
-    auc = float(np.sum((mean[1:] + mean[:-1]) / 2 * np.diff(fr)))
-    assert fig.data[2].name == f"saliency (AUC {auc:.3f})"
-    np.testing.assert_allclose(fig.data[2].y, mean)
-    band = fig.data[1]
+    auc = float(np.sum((mean[1:] + mean[:-1]) / 2 * np.diff(fr)))  # the trapezoid rule by hand
+    sal = one(fig, f"saliency (AUC {auc:.3f})")
+    np.testing.assert_allclose(sal.x, fr)
+    np.testing.assert_allclose(sal.y, mean)
+    band = one(fig, "saliency ±1 std")
     assert band.fill == "toself" and band.showlegend is False
     np.testing.assert_allclose(band.y[:11], np.clip(mean + rows.std(axis=0), 0, 1))
-    assert fig.data[0].line.color != fig.data[2].line.color
-    assert fig.layout.xaxis.title.text == "Fraction of steps removed"
-    assert fig.layout.yaxis.title.text == "Target probability (0–1)"
+    np.testing.assert_allclose(band.y[11:], np.clip(mean - rows.std(axis=0), 0, 1)[::-1])
+    assert nm.line.color != sal.line.color
+    assert axis_title(fig, nm, "x") == "Fraction of steps removed"
+    assert axis_title(fig, nm, "y") == "Target probability (0–1)"
     assert "lower AUC" in fig.layout.title.text
 
 
@@ -331,14 +396,17 @@ def test_faithfulness_figure_insertion_iqr_none():
     rows = np.stack([fr, fr ** 2, np.sqrt(fr), fr])
     fig = _check(ef.faithfulness_figure(fr, {"IG": rows}, kind="insertion", band="iqr",
                                         target_label="class probability"), 2)
-    np.testing.assert_allclose(fig.data[0].y[:5], np.percentile(rows, 75, axis=0))
-    assert fig.data[0].name == "IG IQR"
-    assert fig.layout.xaxis.title.text == "Fraction of steps revealed"
-    assert fig.layout.yaxis.title.text == "Class probability (0–1)"
+    iqr = one(fig, "IG IQR")
+    np.testing.assert_allclose(iqr.y[:5], np.percentile(rows, 75, axis=0))
+    np.testing.assert_allclose(iqr.y[5:], np.percentile(rows, 25, axis=0)[::-1])
+    line = one(fig, startswith="IG (AUC")
+    assert axis_title(fig, line, "x") == "Fraction of steps revealed"
+    assert axis_title(fig, line, "y") == "Class probability (0–1)"
     assert "higher AUC" in fig.layout.title.text
     fig = _check(ef.faithfulness_figure(fr, {"IG": rows}, band="none"), 1)
-    one = _check(ef.faithfulness_figure([0.0, 1.0], {"c": [[1.0, 0.0]]}), 2)  # n = 1
-    assert one.data[1].name == "c (AUC 0.500)"
+    assert traces(fig, startswith="IG (AUC")
+    single = _check(ef.faithfulness_figure([0.0, 1.0], {"c": [[1.0, 0.0]]}), 2)  # n = 1
+    np.testing.assert_allclose(one(single, "c (AUC 0.500)").y, [1.0, 0.0])
 
 
 @pytest.mark.parametrize("fr, curves, kw, match", [
@@ -363,15 +431,16 @@ def test_faithfulness_auc_figure():
                           "insertion_auc_mean": [0.8, 0.6, 0.65],
                           "insertion_auc_std": [0.05, 0.1, 0.0]})
     fig = _check(ef.faithfulness_auc_figure(table), 2)
-    assert _types(fig) == ["bar", "bar"]
-    assert fig.data[0].name == "deletion AUC (lower is better)"
-    assert fig.data[1].name == "insertion AUC (higher is better)"
-    assert list(fig.data[0].x) == ["NeuroMask", "saliency", "IG"]
-    np.testing.assert_allclose(fig.data[1].y, [0.8, 0.6, 0.65])
-    assert fig.data[0].error_y.array is None
-    np.testing.assert_allclose(fig.data[1].error_y.array, [0.05, 0.1, 0.0])
+    assert _kinds(fig) == {"bar": 2}
+    deletion = one(fig, "deletion AUC (lower is better)")
+    insertion = one(fig, "insertion AUC (higher is better)")
+    assert list(deletion.x) == list(insertion.x) == ["NeuroMask", "saliency", "IG"]
+    np.testing.assert_allclose(deletion.y, [0.2, 0.35, 0.3])
+    np.testing.assert_allclose(insertion.y, [0.8, 0.6, 0.65])
+    assert deletion.error_y.array is None
+    np.testing.assert_allclose(insertion.error_y.array, [0.05, 0.1, 0.0])
     assert fig.layout.barmode == "group"
-    assert fig.layout.yaxis.title.text == "AUC (0–1)"
+    assert axis_title(fig, deletion, "y") == "AUC (0–1)" and axis_title(fig, deletion, "x") == "Method"
     empty = _check(ef.faithfulness_auc_figure(table.iloc[:0]), 0)
     assert empty.layout.annotations[0].text == "no faithfulness results"
     with pytest.raises(ValueError, match="table lacks the column.*'insertion_auc_mean'"):
@@ -386,13 +455,14 @@ def test_faithfulness_auc_figure():
 def test_trigger_mass_figure():
     clean, trig = np.array([0.1, 0.12, 0.08]), np.array([0.6, 0.9, 0.75, 0.8])
     fig = _check(ef.trigger_mass_figure(clean, trig, window_share=0.1), 2)
-    assert _types(fig) == ["box", "box"]
-    assert fig.data[0].name.startswith("clean (n=3")
-    assert fig.data[1].name.startswith("triggered (n=4")
-    np.testing.assert_allclose(fig.data[1].y, trig)
+    assert _kinds(fig) == {"box": 2}
+    c = one(fig, "clean (n=3, mean 0.10)")
+    t = one(fig, "triggered (n=4, mean 0.76)")
+    np.testing.assert_allclose(c.y, clean)
+    np.testing.assert_allclose(t.y, trig)
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].y0 == 0.1
     assert fig.layout.shapes[0].line.dash == "dash"
-    assert fig.layout.yaxis.title.text == "Mask mass in trigger window (share)"
+    assert axis_title(fig, t, "y") == "Mask mass in trigger window (share)"
     assert len(_check(ef.trigger_mass_figure(clean, trig), 2).layout.shapes) == 0
 
 
@@ -412,16 +482,20 @@ def test_trigger_overlay_figure(series):
     xt = x.copy()
     xt[50:70] += 1.0
     fig = _check(ef.trigger_overlay_figure(x, xt, rel, 2 * rel, (50, 70), fs=100.0, unit="mV"), 4)
-    assert _types(fig) == ["heatmap", "scatter"] * 2
-    assert np.asarray(fig.data[0].z).max() == pytest.approx(0.5)  # joint scale
+    assert _kinds(fig) == {"heatmap": 2, "scatter": 2}
+    mc, mt = one(fig, "clean · mask"), one(fig, "triggered · mask")
+    np.testing.assert_allclose(values(mc.z)[0], 0.5 * rel / rel.max())  # joint scale
+    np.testing.assert_allclose(values(mt.z)[0], rel / rel.max())
+    assert axis_title(fig, mc, "y") == "Clean (mV)" and axis_title(fig, mt, "y") == "Triggered (mV)"
+    assert axis_title(fig, mc, "x") == axis_title(fig, mt, "x") == "Time (s)"
+    np.testing.assert_allclose(one(fig, "signal", y_title="Triggered (mV)").y, xt, rtol=1e-6)
+    np.testing.assert_allclose(one(fig, "signal", y_title="Clean (mV)").y, x, rtol=1e-6)
     rects = fig.layout.shapes
-    assert len(rects) == 2
-    assert rects[0].x0 == pytest.approx(0.495) and rects[0].x1 == pytest.approx(0.695)
-    assert {r.xref for r in rects} == {"x", "x2"}
-    assert fig.layout.yaxis.title.text == "Clean (mV)"
-    assert fig.layout.yaxis2.title.text == "Triggered (mV)"
-    assert fig.layout.xaxis2.title.text == "Time (s)"
-    assert any(a.text == "trigger window" for a in fig.layout.annotations)
+    assert len(rects) == 2  # the window on both panels, from step 50 to step 69 inclusive
+    for r in rects:
+        assert r.x0 == pytest.approx(0.495) and r.x1 == pytest.approx(0.695)
+    assert {r.xref for r in rects} == {mc.xaxis, mt.xaxis}
+    assert "trigger window" in annotation_texts(fig)
     fig = _check(ef.trigger_overlay_figure(np.stack([x, x]), np.stack([xt, xt]), rel, rel, (0, T),
                                            channel=1, normalize="each"), 4)
     assert "steps 0–199" in fig.layout.title.text

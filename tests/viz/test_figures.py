@@ -1,4 +1,8 @@
-"""tsviz.viz: every figure builds, has the expected traces, units on the axes, and exports."""
+"""tsviz.viz: every figure builds, plots the values it is given, has units on the axes, and exports.
+
+Traces are found by name and by the title of the axis they are drawn on (figure_lookup), never by
+position or axis id.
+"""
 import io
 import subprocess
 import sys
@@ -8,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from figure_lookup import annotation_texts, axis_of, axis_title, axis_titles, one, traces, values
 
 from tsviz import viz
 from tsviz.data import Dataset
@@ -68,22 +73,30 @@ def test_import_viz_does_not_import_plotly():
 
 def test_samples_figure(tiny_dataset):
     fig = _check(viz.samples_figure(tiny_dataset, [0, 1, 2]), 3)
-    assert fig.layout.xaxis.title.text == "Time (s)"
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
-    assert "b" in fig.data[1].name and "#1" in fig.data[1].name
     cols = class_colors(3)
-    assert [tr.line.color for tr in fig.data] == [cols[int(k)] for k in tiny_dataset.y_test[:3]]
-    np.testing.assert_allclose(fig.data[0].x[:2], [0, 1 / 32])
+    names = tiny_dataset.class_names
+    for i in range(3):
+        k = int(tiny_dataset.y_test[i])
+        tr = one(fig, f"#{i} · {names[k]}")  # test series i, its class in the legend
+        np.testing.assert_allclose(tr.y, tiny_dataset.X_test[i, 0], rtol=1e-6)
+        np.testing.assert_allclose(tr.x, np.arange(32) / tiny_dataset.fs)  # seconds
+        assert tr.line.color == cols[k]  # the class colour
+        assert axis_title(fig, tr, "x") == "Time (s)" and axis_title(fig, tr, "y") == "Amplitude (mV)"
 
 
 def test_samples_figure_without_fs_and_multichannel(missing_class_dataset, multichannel_dataset):
     fig = _check(viz.samples_figure(missing_class_dataset, np.array([0, 3])), 2)
-    assert fig.layout.xaxis.title.text == "Time step"
-    fig = _check(viz.samples_figure(multichannel_dataset, [0, 1], split="train"), 2 * 3)
-    assert sum(tr.showlegend is not False for tr in fig.data) == 2
-    ytitles = [fig.layout[f"yaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3)]
-    assert ytitles == ["I (mV)", "II (mV)", "V1 (mV)"]
-    assert fig.layout.xaxis3.title.text == "Time (s)"
+    tr = one(fig, "#3 · b")
+    assert axis_title(fig, tr, "x") == "Time step"
+    np.testing.assert_allclose(tr.x, np.arange(16))
+    np.testing.assert_allclose(tr.y, missing_class_dataset.X_test[3, 0], rtol=1e-6)
+    ds = multichannel_dataset
+    fig = _check(viz.samples_figure(ds, [0, 1], split="train"), 2 * 3)
+    assert sum(tr.showlegend is not False for tr in fig.data) == 2  # one legend entry per series
+    for c, lead in enumerate(ds.meta["channel_names"]):
+        tr = one(fig, "#1 · y", y_title=f"{lead} (mV)")  # one panel per channel, named by its lead
+        np.testing.assert_allclose(tr.y, ds.X_train[1, c], rtol=1e-6)
+        assert axis_title(fig, tr, "x") == "Time (s)"
 
 
 def test_samples_figure_caps_channels_and_decimates():
@@ -91,7 +104,9 @@ def test_samples_figure_caps_channels_and_decimates():
     X[0, 0, 12_345] = 5.0  # a peak that decimation must keep
     ds = Dataset("long", X, np.array([0, 1]), X, np.array([0, 1]), ("a", "b"), fs=1000.0, unit="mV")
     fig = _check(viz.samples_figure(ds, [0]), 12)
-    assert len(fig.data[0].x) <= 20_000 and max(fig.data[0].y) == 5.0
+    first = one(fig, "#0 · a", y_title="channel 0 (mV)")
+    assert len(first.x) <= 20_000 and max(first.y) == 5.0  # decimated, the peak kept ...
+    assert values(first.x)[np.argmax(first.y)] == pytest.approx(12.345)  # ... at its time (s)
     assert "12 of 14" in fig.layout.title.text
 
 
@@ -105,24 +120,35 @@ def test_samples_figure_bad_args(tiny_dataset, indices, split):
 
 def test_class_balance_figure(tiny_dataset, missing_class_dataset):
     fig = _check(viz.class_balance_figure(tiny_dataset), 2)
-    assert [tr.name for tr in fig.data] == ["train", "test"]
-    assert list(fig.data[0].y) == [20, 20, 20]
+    assert {tr.name for tr in fig.data} == {"train", "test"}
+    assert list(one(fig, "train").y) == [20, 20, 20]
+    assert list(one(fig, "train").x) == ["a", "b", "c"]
     fig = _check(viz.class_balance_figure(missing_class_dataset), 2)
-    assert list(fig.data[1].y) == [2, 2, 0]
-    assert "count" in fig.layout.yaxis.title.text
+    test = one(fig, "test")
+    assert list(test.x) == ["a", "b", "c"] and list(test.y) == [2, 2, 0]  # the absent class shows 0
+    assert list(one(fig, "train").y) == [3, 3, 3]
+    assert axis_title(fig, test, "y") == "Series (count)" and axis_title(fig, test, "x") == "Class"
 
 
 def test_class_profile_figure(tiny_dataset, missing_class_dataset, multichannel_dataset):
-    fig = _check(viz.class_profile_figure(class_mean_std(tiny_dataset), tiny_dataset), 6)
-    assert fig.layout.yaxis.title.text == "Amplitude (mV)"
-    assert any(ax.title.text == "Time (s)" for ax in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.xaxis3))
-    band = fig.data[0]
-    assert band.fill == "toself" and len(band.x) == 2 * 32
+    prof = class_mean_std(tiny_dataset)
+    fig = _check(viz.class_profile_figure(prof, tiny_dataset), 6)
+    assert "Amplitude (mV)" in axis_titles(fig, "y") and "Time (s)" in axis_titles(fig, "x")
+    for k, name in enumerate(tiny_dataset.class_names):
+        mean = one(fig, name)
+        np.testing.assert_allclose(mean.y, prof.mean[k, 0], rtol=1e-6)
+        np.testing.assert_allclose(mean.x, prof.time)
+        band = one(fig, f"{name} ±1 std")
+        assert band.fill == "toself" and len(band.x) == 2 * 32
+        upper, lower = values(band.y[:32]), values(band.y[32:])[::-1]
+        np.testing.assert_allclose(upper, prof.mean[k, 0] + prof.std[k, 0], rtol=1e-6)
+        np.testing.assert_allclose(lower, prof.mean[k, 0] - prof.std[k, 0], rtol=1e-6)
     # Missing class in the test split: 2 classes drawn, a note for the third.
     fig = _check(viz.class_profile_figure(class_mean_std(missing_class_dataset, "test"),
                                           missing_class_dataset), 4)
-    assert any("no series" in (a.text or "") for a in fig.layout.annotations)
-    assert fig.layout.xaxis.title.text == "Time step"
+    assert any("no series" in (a or "") for a in annotation_texts(fig))
+    assert not traces(fig, "c") and traces(fig, "a") and traces(fig, "b")
+    assert axis_title(fig, one(fig, "a"), "x") == "Time step"
     prof = class_mean_std(multichannel_dataset)
     fig = _check(viz.class_profile_figure(prof, multichannel_dataset, channel=2), 4)
     assert "V1" in fig.layout.title.text
@@ -136,26 +162,40 @@ def test_class_profile_figure_five_classes_grid():
     y = np.arange(25) % 5
     ds = Dataset("five", X, y, X, y, list("NSVFQ"), fs=125.0, unit="mV")
     fig = _check(viz.class_profile_figure(class_mean_std(ds), ds), 10)
-    # 2 x 3 grid with the sixth cell left out: five x axes, the third labelled (nothing below it).
-    assert "xaxis6" not in fig.layout and fig.layout.xaxis3.title.text == "Time (s)"
+    # 2 x 3 grid with the sixth cell left out: every class's panel has a labelled time axis
+    # (a panel with nothing below it carries its own title).
+    for name in "NSVFQ":
+        assert axis_title(fig, one(fig, name), "x") == "Time (s)"
+    assert len([k for k in fig.layout if k.startswith("xaxis")]) == 5  # no empty sixth panel
 
 
 def test_psd_figure(tiny_dataset, missing_class_dataset, multichannel_dataset):
-    fig = _check(viz.psd_figure(class_psd(tiny_dataset), tiny_dataset), 3)
-    assert fig.layout.xaxis.title.text == "Frequency (Hz)"
-    assert "mV" in fig.layout.yaxis.title.text and "Hz" in fig.layout.yaxis.title.text
-    assert fig.layout.yaxis.type == "log"
+    psd = class_psd(tiny_dataset)
+    fig = _check(viz.psd_figure(psd, tiny_dataset), 3)
+    for k, name in enumerate(tiny_dataset.class_names):
+        tr = one(fig, name)
+        np.testing.assert_allclose(tr.x, psd.freqs)
+        np.testing.assert_allclose(tr.y, psd.psd[k, 0], rtol=1e-6)
+    tr = one(fig, "a")
+    assert axis_title(fig, tr, "x") == "Frequency (Hz)" and axis_title(fig, tr, "y") == "PSD (mV²/Hz)"
+    assert axis_of(fig, tr).type == "log"
     fig = _check(viz.psd_figure(class_psd(missing_class_dataset, "test"), missing_class_dataset), 2)
-    assert "cycles/sample" in fig.layout.xaxis.title.text
-    _check(viz.psd_figure(class_psd(multichannel_dataset), multichannel_dataset, channel=1), 2)
+    assert "cycles/sample" in axis_title(fig, one(fig, "a"), "x") and not traces(fig, "c")
+    psd = class_psd(multichannel_dataset)
+    fig = _check(viz.psd_figure(psd, multichannel_dataset, channel=1), 2)
+    np.testing.assert_allclose(one(fig, "y").y, psd.psd[1, 1], rtol=1e-6)
 
 
 def test_pca_figure(tiny_dataset, missing_class_dataset):
     emb = pca_series(tiny_dataset)
     fig = _check(viz.pca_figure(emb, tiny_dataset.class_names, unit="mV"), 3)
-    assert fig.layout.xaxis.title.text.startswith("PC1") and "% of variance" in fig.layout.xaxis.title.text
-    assert "mV" in fig.layout.yaxis.title.text
-    assert sum(len(tr.x) for tr in fig.data) == 60
+    tr = one(fig, "b")
+    xt, yt = axis_title(fig, tr, "x"), axis_title(fig, tr, "y")
+    evr = emb.explained_variance_ratio
+    assert xt == f"PC1 (mV; {100 * evr[0]:.1f}% of variance)" and yt.startswith("PC2 (mV;")
+    mine = emb.labels == 1
+    np.testing.assert_allclose(np.sort(values(tr.x)), np.sort(emb.coords[mine, 0]))
+    assert sum(len(t.x) for t in fig.data) == 60
     emb = pca_series(missing_class_dataset, "test")
     _check(viz.pca_figure(emb, missing_class_dataset.class_names), 2)
     with pytest.raises(ValueError, match="class_names"):
@@ -165,12 +205,13 @@ def test_pca_figure(tiny_dataset, missing_class_dataset):
 def test_confusion_matrix_figure():
     cm = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 0]])
     fig = _check(viz.confusion_matrix_figure(cm, ["a", "b", "c"]), 1)
-    assert fig.layout.xaxis.title.text == "Predicted" and fig.layout.yaxis.title.text == "True"
-    hm = fig.data[0]
-    assert hm.text[0][1] == "1<br>16.7%" and hm.text[2][2].endswith("–")
-    assert hm.z[1][0] == pytest.approx(40.0)
+    hm = one(fig, kind="heatmap")
+    assert axis_title(fig, hm, "x") == "Predicted" and axis_title(fig, hm, "y") == "True"
+    assert list(hm.x) == list(hm.y) == ["a", "b", "c"]
+    assert hm.text[0][1] == "1<br>16.7%" and hm.text[2][2].endswith("–")  # count, row share
+    np.testing.assert_allclose(values(hm.z)[:2], 100 * cm[:2] / cm[:2].sum(1, keepdims=True))
     fig = viz.confusion_matrix_figure(cm, ["a", "b", "c"], normalize=False)
-    assert fig.data[0].z[0][0] == 5
+    np.testing.assert_array_equal(values(one(fig, kind="heatmap").z), cm)
     with pytest.raises(ValueError, match="confusion"):
         viz.confusion_matrix_figure(cm[:2], ["a", "b", "c"])
 
@@ -179,14 +220,18 @@ def test_latent_figure(report):
     emb = embed_latents(report.latents, "pca")
     fig = _check(viz.latent_figure(emb, report.y_true, report.predictions, report.class_names,
                                    method="pca"), 3 + 1)
-    wrong = int((report.y_true != report.predictions).sum())
-    assert fig.data[-1].name == f"misclassified ({wrong})" and len(fig.data[-1].x) == wrong
-    assert fig.data[-1].marker.symbol == "circle-open"
-    assert "PC1" in fig.layout.xaxis.title.text
+    wrong = report.y_true != report.predictions
+    ring = one(fig, f"misclassified ({int(wrong.sum())})")
+    np.testing.assert_allclose(np.sort(values(ring.x)), np.sort(emb.coords[wrong[emb.indices], 0]))
+    assert ring.marker.symbol == "circle-open"
+    for k, name in enumerate(report.class_names):  # points coloured by their true class
+        mine = report.y_true[emb.indices] == k
+        np.testing.assert_allclose(np.sort(values(one(fig, name).y)), np.sort(emb.coords[mine, 1]))
+    assert axis_title(fig, ring, "x").startswith("PC1 (latent units;")
     # Subsampled embedding + full-length labels; a class absent from the sample is skipped.
     emb = embed_latents(report.latents, "pca", max_points=10, seed=0)
     fig = viz.latent_figure(emb, report.y_true, report.predictions, report.class_names)
-    assert sum(len(tr.x) for tr in fig.data[:-1]) == 10
+    assert sum(len(tr.x) for tr in fig.data if not tr.name.startswith("misclassified")) == 10
     with pytest.raises(ValueError, match="y_true"):
         viz.latent_figure(emb, report.y_true[:7], report.predictions, report.class_names)
 
@@ -195,18 +240,22 @@ def test_latent_figure_tsne_axes(report):
     emb = embed_latents(report.latents, "tsne", max_iter=250)
     fig = _check(viz.latent_figure(emb, report.y_true, report.predictions, report.class_names,
                                    method="tsne"))
-    assert fig.layout.xaxis.title.text == "t-SNE 1 (a.u.)"
+    assert axis_title(fig, one(fig, "a"), "x") == "t-SNE 1 (a.u.)"
 
 
 def test_entropy_figure(report):
     fig = _check(viz.entropy_figure(report.entropy, report.correct, 3), 2)
-    assert fig.layout.xaxis.title.text == "Prediction entropy (nats)"
-    assert sum(sum(tr.y) for tr in fig.data) == 30
-    assert fig.layout.shapes[0].x0 == pytest.approx(np.log(3))
+    n_ok = int(report.correct.sum())
+    ok, bad = one(fig, f"correct ({n_ok})"), one(fig, f"misclassified ({30 - n_ok})")
+    assert sum(ok.y) == n_ok and sum(bad.y) == 30 - n_ok  # histogram counts
+    assert axis_title(fig, ok, "x") == "Prediction entropy (nats)"
+    assert axis_title(fig, ok, "y") == "Series (count)"
+    assert fig.layout.shapes[0].x0 == pytest.approx(np.log(3))  # the maximum entropy ln K
     # Aggregated: size does not grow with n.
     h = np.random.default_rng(0).uniform(0, np.log(5), 100_000)
     fig = _check(viz.entropy_figure(h, h < 1, 5, bins=40), 2)
-    assert len(fig.data[0].x) == 40
+    ok = one(fig, startswith="correct")
+    assert len(ok.x) == 40 and sum(ok.y) == int((h < 1).sum())
     with pytest.raises(ValueError, match="n_classes"):
         viz.entropy_figure(h, h < 1, 1)
     with pytest.raises(ValueError, match="correct"):
@@ -223,17 +272,32 @@ def test_entropy_figure(report):
 ])
 def test_training_curves_figure(history, n_traces):
     fig = _check(viz.training_curves_figure(history), n_traces)
-    assert fig.layout.xaxis.title.text == "Epoch" and fig.layout.xaxis2.title.text == "Epoch"
-    assert "Accuracy" in fig.layout.yaxis2.title.text and "Loss" in fig.layout.yaxis.title.text
+    assert axis_titles(fig, "x") == ["Epoch", "Epoch"]
+    assert sorted(axis_titles(fig, "y")) == ["Accuracy (%)", "Loss (nats)"]
     names = [tr.name for tr in fig.data if tr.showlegend is not False]
     assert len(names) == len(set(names))
+    for key, split in (("train", "train"), ("val", "validation")):
+        loss = history.get(f"{key}_loss")
+        if loss is not None:
+            tr = one(fig, split, y_title="Loss (nats)")
+            np.testing.assert_allclose(tr.y, loss)
+            np.testing.assert_allclose(tr.x, np.arange(1, len(loss) + 1))  # epochs from 1
+        acc = history.get(f"{key}_accuracy")
+        if acc is not None:  # fractions, shown in percent by the axis' tick format
+            tr = one(fig, split, y_title="Accuracy (%)")
+            np.testing.assert_allclose(tr.y, acc)
+            assert axis_of(fig, tr).tickformat == ".0%"
 
 
 def test_per_class_metrics_figure(report):
     fig = _check(viz.per_class_metrics_figure(report), 3)
-    assert [tr.name for tr in fig.data] == ["precision", "recall", "F1"]
-    np.testing.assert_allclose(fig.data[2].y, report.f1)
-    assert "Score" in fig.layout.yaxis.title.text
+    assert {tr.name for tr in fig.data} == {"precision", "recall", "F1"}
+    for name, v in (("precision", report.precision), ("recall", report.recall), ("F1", report.f1)):
+        tr = one(fig, name)
+        np.testing.assert_allclose(tr.y, v)
+        assert [x.split("<br>")[0] for x in tr.x] == list(report.class_names)
+        assert [x.split("<br>")[1] for x in tr.x] == [f"(n={n})" for n in report.support]  # support
+    assert axis_title(fig, one(fig, "F1"), "y") == "Score (0–1)"
 
 
 def test_exports(tiny_dataset, report):

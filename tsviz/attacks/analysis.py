@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from tsviz.core.arrays import readonly as _frozen
 from tsviz.attacks.base import AttackError
-from tsviz.core import as_series, check_model_input
-from tsviz.core import check_int
-from tsviz.data.stats import MAX_EMBED_POINTS, PSD_CHUNK_VALUES, subsample_indices
+from tsviz.core import as_series, check_bool, check_int, check_model_input, check_positive, check_seed, model_device
+from tsviz.core.arrays import readonly as _frozen
+from tsviz.data.stats import MAX_EMBED_POINTS, subsample_indices, welch_chunks
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -55,12 +54,8 @@ def _pair(x: Any, x_adv: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_fs(fs: Any) -> float | None:
-    if fs is None:
-        return None
-    if isinstance(fs, bool) or not isinstance(fs, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(fs) or fs <= 0:
-        raise AttackError(f"fs must be a positive number of Hz or None, got {fs!r}")
-    return float(fs)
+    """A sampling frequency in Hz (finite, > 0) or ``None``."""
+    return None if fs is None else check_positive("fs", fs, error=AttackError)
 
 
 # --------------------------------------------------------------------------- spectra
@@ -182,33 +177,14 @@ class SpectraComparison:
         })
 
 
-def _welch_chunks(arrays: tuple[np.ndarray, ...], fs: float, nperseg: int):
-    """Yield ``(slice, freqs, psds)`` over chunks of rows, ``psds`` one ``(b, C, F)`` array per
-    input: :func:`scipy.signal.welch` along the last axis of many series at once (Hann window,
-    50 % overlap, constant detrending, density scaling), chunked as in
-    :func:`tsviz.data.stats.class_psd` to bound temporary memory."""
-    from scipy.signal import welch
-
-    n, C, T = arrays[0].shape
-    chunk = max(1, PSD_CHUNK_VALUES // max(1, C * T * len(arrays)))
-    for start in range(0, n, chunk):  # batches of many series, not a per-sample loop
-        sl = slice(start, min(start + chunk, n))
-        out = []
-        freqs = None
-        for a in arrays:
-            freqs, p = welch(a[sl], fs=fs, nperseg=nperseg, axis=-1)
-            out.append(p)
-        yield sl, freqs, out
-
-
 def welch_compare(x: Any, x_adv: Any, fs: float | None = None, *, nperseg: int | None = None,
                   per_sample: bool = False) -> SpectraComparison:
     """Mean Welch PSD of clean series, adversarial series and the perturbation ``x_adv - x``.
 
     Welch, P. (1967). "The use of fast Fourier transform for the estimation of power spectra."
-    IEEE Trans. Audio Electroacoust. 15(2). :func:`scipy.signal.welch` along the time axis of all
-    series at once (in chunks), Hann window, 50 % overlap, constant detrending, density scaling;
-    then averaged over samples.
+    IEEE Trans. Audio Electroacoust. 15(2). :func:`tsviz.data.stats.welch_chunks` (scipy's
+    ``welch`` along the time axis of all series at once, in chunks; Hann window, 50 % overlap,
+    constant detrending, density scaling); then averaged over samples.
 
     Parameters
     ----------
@@ -240,9 +216,8 @@ def welch_compare(x: Any, x_adv: Any, fs: float | None = None, *, nperseg: int |
     if T < 2:
         raise AttackError(f"series of length {T} have no spectrum (need T >= 2)")
     fs = _check_fs(fs)
-    nperseg = min(T, 256) if nperseg is None else check_int("nperseg", nperseg, 2, T)
-    if not isinstance(per_sample, (bool, np.bool_)):
-        raise AttackError(f"per_sample must be True or False, got {per_sample!r}")
+    nperseg = min(T, 256) if nperseg is None else check_int("nperseg", nperseg, 2, T, error=AttackError)
+    per_sample = check_bool("per_sample", per_sample, error=AttackError)
     F = nperseg // 2 + 1
     if per_sample and n * C * F > MAX_PER_SAMPLE_VALUES:
         raise AttackError(f"per_sample=True would keep {n * C * F} values per spectrum (more than "
@@ -253,7 +228,7 @@ def welch_compare(x: Any, x_adv: Any, fs: float | None = None, *, nperseg: int |
     power = np.empty((n, C))
     keep = [np.empty((n, C, F), np.float32) for _ in range(3)] if per_sample else None
     freqs = np.fft.rfftfreq(nperseg, d=1.0 / (fs or 1.0))
-    for sl, f, psds in _welch_chunks((xa, xb, d), fs or 1.0, nperseg):
+    for sl, f, psds in welch_chunks((xa, xb, d), fs=fs or 1.0, nperseg=nperseg):
         freqs = f
         for j, p in enumerate(psds):
             sums[j] += p.sum(axis=0)
@@ -365,8 +340,6 @@ class LatentShift:
 def _latents(model: torch.nn.Module, xs: tuple[torch.Tensor, ...], batch_size: int) -> list[np.ndarray]:
     """``model.features`` of each tensor in ``xs`` (batched, eval mode, no grad), as float64
     ``(m, d)``; every submodule's train/eval mode is restored and nothing else is touched."""
-    from tsviz.models.inference import model_device
-
     dev = model_device(model)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
@@ -429,9 +402,9 @@ def latent_shift(model: torch.nn.Module, x: Any, x_adv: Any, *, seed: int = 0,
                           f"{type(model).__name__} has none")
     xa, xb = _pair(x, x_adv)
     check_model_input(model, torch.from_numpy(xa[:1]), error=AttackError)
-    seed = check_int("seed", seed, 0)
-    max_points = check_int("max_points", max_points, 1, MAX_EMBED_POINTS)
-    batch_size = check_int("batch_size", batch_size, 1)
+    seed = check_seed(seed, error=AttackError)
+    max_points = check_int("max_points", max_points, 1, MAX_EMBED_POINTS, error=AttackError)
+    batch_size = check_int("batch_size", batch_size, 1, error=AttackError)
     n = xa.shape[0]
     idx = subsample_indices(n, max_points, seed)
     za, zb = _latents(model, (torch.as_tensor(xa[idx], dtype=torch.float32),

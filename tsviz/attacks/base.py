@@ -1,84 +1,106 @@
-"""What every attack shares: the call contract, input checks, model guard, projections, bounds.
+"""What every attack shares: the base class, input checks, the randomness rule, caps, and the steps
+(projections, bounds, random starts, queries) several attacks take.
 
-Contract
---------
-``attack = FGSM(eps=0.05)`` stores hyperparameters only (validated when called).
-``attack(model, x, y, *, target=None, generator=None) -> x_adv`` (a tensor like ``x``);
-``attack.run(model, x, y, *, target=None, generator=None, progress=None) -> AttackResult`` adds
-per-sample query counts, success flags and a per-iteration history.
-
-* ``x``: ``(n, C, T)`` real series in the signal's physical units (never an assumed [0, 1]
-  range), numpy or torch; checked by :func:`tsviz.core.as_series` (complex refused, float64 and
-  other real dtypes cast to float32, values beyond float32's range refused) and against the
-  channels and length the model was built for (:func:`tsviz.core.check_model_input`).
-  ``x_adv`` is on ``x``'s device (numpy input: CPU) in the model's floating dtype
-  (:func:`model_dtype`): float32 for every tsviz network, whatever ``x``'s dtype (a torch or
-  numpy float64 ``x`` gives a float32 ``x_adv``); float64 only for a ``.double()`` model.
-* ``y``: ``(n,)`` integer true labels (float labels are refused, never truncated); ``target``:
-  ``None`` (untargeted), an int, or ``(n,)`` integer target labels (each different from ``y``).
-* Budgets in signal units (``eps``, step sizes such as ``alpha``, SPSA's ``delta`` and ``lr``) are
-  held to :func:`tsviz.core.budget_limit` of the attacked series (L2 budgets with ``norm="l2"``),
-  so ``eps = 1e300`` is refused with the limit in the message instead of overflowing float32.
-* The model must return finite logits on the clean series (a model with NaN weights is refused,
-  not reported as "0 % success"); the attack's total cost (series x steps x restarts, or x
-  queries) is held to :func:`tsviz.core.max_cost` (``TSVIZ_MAX_COST``).
-* ``bounds``: optional valid range ``(lo, hi)``, each a finite float or a per-channel sequence of
-  length ``C`` (NaN/Inf refused; use ``None`` for no bound); ``x_adv`` is clipped into it after
-  every step.
-* The model is left exactly as found (train/eval mode and ``requires_grad`` restored); white-box
-  attacks take gradients w.r.t. the input only via ``torch.autograd.grad``; black-box attacks only
-  query class probabilities, under ``torch.no_grad``, and count every query per sample.
-* Randomness comes only from ``generator`` (a ``torch.Generator`` on the device of ``x`` or CPU).
+The family contract is stated in :mod:`tsviz.attacks` (the package docstring); this module
+implements it once, in :class:`Attack`, so that an attack only writes its own algorithm
+(:meth:`Attack._run`) and its hyperparameter checks (:meth:`Attack.validate`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from tsviz.core import as_labels, as_series, check_budget, check_cost, check_model_input
-from tsviz.core.errors import TsvizError
+from tsviz.attacks.errors import AttackError
+from tsviz.core import (
+    as_labels,
+    as_series,
+    check_budget,
+    check_cost,
+    check_int,
+    check_label_range,
+    check_model_input,
+    guard_model,
+    model_device,
+    model_dtype,
+    model_logits,
+    resolve_generator,
+)
+from tsviz.core.arrays import readonly
 
 __all__ = [
-    "Attack", "AttackResult", "AttackError", "guard_model", "check_inputs", "resolve_target",
-    "input_gradient", "project_linf", "project_l2", "apply_bounds", "bounds_tensors", "per_sample_norm",
-    "check_positive", "check_int", "check_bool", "margin_success", "resolve_generator", "query_log_probs",
-    "model_logits", "model_dtype", "check_label_range",
-    "QUERY_BATCH", "MAX_STEPS", "MAX_QUERIES", "MAX_RESTARTS", "MAX_POPULATION", "MAX_SAMPLES",
+    "Attack", "AttackResult", "AttackError", "Progress", "check_inputs", "check_progress", "resolve_target",
+    "attack_generator", "project_linf", "project_l2", "project", "apply_bounds", "bounds_tensors",
+    "per_sample_norm", "random_ball_point", "uniform_draws", "normal_draws", "query_log_probs", "history_row",
+    "check_norm", "check_max_queries", "NORMS", "QUERY_BATCH", "CAPS", "MAX_SAMPLES", "MAX_STEPS",
+    "MAX_ITERATIONS", "MAX_GENERATIONS", "MAX_RESTARTS", "MAX_POPULATION", "MAX_QUERIES",
 ]
 
-#: Documented caps on user-settable costs.
-MAX_STEPS = 1000
-MAX_RESTARTS = 20
-MAX_QUERIES = 200_000
-MAX_POPULATION = 1000
+#: ``progress(fraction, message)``: fraction in ``[0, 1]``, the last call at 1.
+Progress = Callable[[float, str], None]
+
+# ----------------------------------------------------------------------------------------- caps
+#: Series per call (:func:`check_inputs`): 10,000, the size of the largest test sets the app
+#: works with (MIT-BIH's beats subsample); more is a batch job for the CLI in several calls.
 MAX_SAMPLES = 10_000
+#: Gradient steps of BIM, PGD and WPGD per restart: 1000, an order of magnitude beyond the 10-100
+#: steps of the papers (Kurakin et al., Madry et al., Terzi et al.), enough for a convergence check.
+MAX_STEPS = 1000
+#: SPSA iterations (Adam steps): 1000, ten times Uesato et al.'s 100.
+MAX_ITERATIONS = 1000
+#: PGD restarts: 20 (Madry et al. report restarts in the tens).
+MAX_RESTARTS = 20
+#: GenAttack population and SPSA probes per gradient estimate (``samples``): 1000 (the papers use
+#: 6 members and 128 probes; beyond 1000 a single generation or estimate is a batch of 1000 series).
+MAX_POPULATION = 1000
+#: GenAttack generations (and its ``patience``): 20,000, so the chapter's population of 6 can spend
+#: a query budget of about 100,000 (1 + 6 + 19,999 x 5 queries), the budgets the paper reports.
+MAX_GENERATIONS = 20_000
+#: Queries per series of a black-box attack (``max_queries``): 200,000, twice GenAttack's and
+#: SPSA's largest reported budgets.
+MAX_QUERIES = 200_000
 
+#: The family's caps, parameter name -> largest value accepted; the app and the CLI read these.
+#: Each count has its own cap; their product (series x steps x restarts, or x queries) is held to
+#: the one total-cost cap :func:`tsviz.core.max_cost` (``TSVIZ_MAX_COST``).
+CAPS: dict[str, int] = {
+    "series": MAX_SAMPLES,
+    "steps": MAX_STEPS,
+    "restarts": MAX_RESTARTS,
+    "iterations": MAX_ITERATIONS,
+    "samples": MAX_POPULATION,
+    "population": MAX_POPULATION,
+    "generations": MAX_GENERATIONS,
+    "patience": MAX_GENERATIONS,
+    "max_queries": MAX_QUERIES,
+}
 
-class AttackError(TsvizError):
-    """Bad attack hyperparameters or inputs; the message names the parameter."""
+#: Norms of the budgets (``"inf"``: per entry; ``"l2"``: per series over channels and time).
+NORMS = ("inf", "l2")
+#: Rows per forward pass when a black-box attack queries the model.
+QUERY_BATCH = 1024
 
 
 @dataclass(frozen=True)
 class AttackResult:
-    """Output of :meth:`Attack.run`.
+    """Output of :meth:`Attack.run`: the adversarial series (a tensor, ready for the next model
+    call) and what the attack spent; :func:`tsviz.attacks.evaluate` turns it into the numpy
+    :class:`~tsviz.attacks.AttackReport`.
 
     Attributes
     ----------
     x_adv : Tensor, shape ``(n, C, T)``
         Adversarial series on ``x``'s device, in the model's floating dtype (float32 for tsviz
         networks).
-    queries : ndarray, int64, shape ``(n,)``
+    queries : ndarray, int64, shape ``(n,)``, read-only
         Model evaluations spent per sample (black-box: probability queries; white-box: gradient
         evaluations, i.e. forward+backward passes).
-    success : ndarray, bool, shape ``(n,)``
+    success : ndarray, bool, shape ``(n,)``, read-only
         Untargeted: prediction differs from ``y``; targeted: prediction equals ``target``.
-    history : dict of str -> ndarray
+    history : dict of str -> ndarray (read-only)
         Per-iteration traces, e.g. ``"loss"`` ``(iters, n)``, GenAttack ``"best_fitness"``.
     """
 
@@ -87,84 +109,58 @@ class AttackResult:
     success: np.ndarray
     history: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "queries", readonly(np.asarray(self.queries, dtype=np.int64)))
+        object.__setattr__(self, "success", readonly(np.asarray(self.success, dtype=bool)))
+        object.__setattr__(self, "history", {k: readonly(np.asarray(v)) for k, v in self.history.items()})
 
-def check_positive(name: str, value: Any, *, allow_zero: bool = False, upper: float | None = None,
-                   error: type[TsvizError] = AttackError) -> float:
-    """``float(value)`` if it is a finite number ``> 0`` (``>= 0`` with ``allow_zero``) and at most
-    ``upper``, else ``error`` (default :class:`AttackError`) naming ``name``."""
-    ok = (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-          and np.isfinite(value))
-    if not ok or (value < 0 if allow_zero else value <= 0) or (upper is not None and value > upper):
-        rng = f"{'>= 0' if allow_zero else '> 0'}" + (f" and <= {upper:g}" if upper is not None else "")
-        raise error(f"{name} must be a finite number {rng}, got {value!r}")
-    return float(value)
-
-
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise AttackError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers: series, success rate, mean and median queries."""
+        n = int(self.success.size)
+        return {"n": n, "success_rate": float(self.success.mean()) if n else float("nan"),
+                "mean_queries": float(self.queries.mean()) if n else 0.0,
+                "median_queries": float(np.median(self.queries)) if n else 0.0}
 
 
-def resolve_generator(generator: torch.Generator | None, *,
-                      error: type[TsvizError] = AttackError) -> torch.Generator:
-    """``generator``, or a fresh CPU generator seeded 0 when it is ``None`` (so runs are deterministic)."""
-    if generator is None:
-        return torch.Generator().manual_seed(0)
-    if not isinstance(generator, torch.Generator):
-        raise error(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
+# ----------------------------------------------------------------------------------------- checks
+def attack_generator(generator: torch.Generator | None = None, *, seed: Any = None) -> torch.Generator:
+    """The family's one resolution of the randomness rule (:func:`tsviz.core.resolve_generator`).
 
-
-#: Rows per forward pass when a black-box attack queries the model.
-QUERY_BATCH = 1024
-
-
-def query_log_probs(model: torch.nn.Module, xs: torch.Tensor) -> torch.Tensor:
-    """Log class probabilities ``log softmax(model(xs))`` ``(m, K)`` for ``xs`` ``(m, C, T)``.
-
-    The only way the black-box attacks touch the model: forward passes under ``torch.no_grad`` in
-    chunks of :data:`QUERY_BATCH` rows; the log is taken stably (``log_softmax``), the log of the
-    probabilities a score oracle returns. Every row is one query.
+    A given ``generator`` is used as is (its state advances); else a fresh CPU generator seeded
+    with ``seed`` (0 when ``None``). Both given, a non-generator or a bad seed raise
+    :class:`AttackError`. Draws are made on the generator's device and moved to the series'.
     """
-    with torch.no_grad():
-        out = [torch.log_softmax(model(xs[i:i + QUERY_BATCH]), dim=1) for i in range(0, xs.shape[0], QUERY_BATCH)]
-    return torch.cat(out) if len(out) != 1 else out[0]
+    return resolve_generator(generator, seed=seed, error=AttackError)
 
 
-def check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise AttackError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
+def check_progress(progress: Any) -> None:
+    """Raise :class:`AttackError` unless ``progress`` is ``None`` or a callable ``(fraction, message)``."""
+    if progress is not None and not callable(progress):
+        raise AttackError(f"progress must be a callable (fraction, message) or None, got {type(progress).__name__}")
 
 
-@contextmanager
-def guard_model(model: torch.nn.Module) -> Iterator[torch.nn.Module]:
-    """Eval mode and frozen parameters inside the block; every module's mode and each parameter's
-    ``requires_grad`` are restored afterwards, even on error."""
-    modes = [(m, m.training) for m in model.modules()]
-    flags = [(p, p.requires_grad) for p in model.parameters()]
-    model.eval()
-    for p, _ in flags:
-        p.requires_grad_(False)
-    try:
-        yield model
-    finally:
-        for m, mode in modes:
-            m.training = mode
-        for p, flag in flags:
-            p.requires_grad_(flag)
+def check_norm(norm: Any) -> str:
+    """``norm`` if it is one of :data:`NORMS`, else :class:`AttackError`."""
+    if not isinstance(norm, str) or norm not in NORMS:
+        raise AttackError(f"norm must be one of {NORMS}, got {norm!r}")
+    return norm
+
+
+def check_max_queries(value: Any) -> int:
+    """A black-box query budget per series: ``None`` -> :data:`MAX_QUERIES`; else an integer in
+    ``[1, MAX_QUERIES]``."""
+    return MAX_QUERIES if value is None else check_int("max_queries", value, 1, MAX_QUERIES, error=AttackError)
 
 
 def check_inputs(model: torch.nn.Module, x: Any, y: Any, n_classes: int | None = None, *,
-                 error: type[TsvizError] = AttackError,
+                 error: type[AttackError] = AttackError,
                  max_series: int | None = MAX_SAMPLES) -> tuple[torch.Tensor, torch.Tensor]:
     """Validate ``x`` ``(n, C, T)`` and ``y`` ``(n,)`` for ``model``; returns ``(x, y)``.
 
     ``x`` becomes a float32 tensor on its own device (numpy: CPU) by :func:`tsviz.core.as_series`
     (complex refused, float64 cast, NaN/Inf and values beyond float32 refused), then takes the
-    model's floating dtype (:func:`model_dtype`: float32 for tsviz networks, float64 for a
-    ``.double()`` model), and must have the channels and length the model was built for; ``y``
+    model's floating dtype (:func:`tsviz.core.model_dtype`: float32 for tsviz networks, float64 for
+    a ``.double()`` model), and must have the channels and length the model was built for; ``y``
     must hold integers (float labels are refused, not truncated) and becomes int64 on ``x``'s
     device. Raises ``error`` (default :class:`AttackError`) naming the problem.
     """
@@ -173,51 +169,6 @@ def check_inputs(model: torch.nn.Module, x: Any, y: Any, n_classes: int | None =
     check_model_input(model, x, error=error)
     y = as_labels(y, x.shape[0], n_classes=n_classes, error=error, device=x.device)
     return x, y
-
-
-def check_label_range(y: torch.Tensor, k: int, *, error: type[TsvizError] = AttackError) -> None:
-    """Raise ``error`` naming the first label of ``y`` that is not a class of a ``k``-class model."""
-    bad = (y < 0) | (y >= k)
-    if bool(bad.any()):
-        i = int(bad.nonzero()[0])
-        raise error(f"y[{i}] = {int(y[i])} is not a class label of this model, which has {k} classes")
-
-
-def model_dtype(model: torch.nn.Module) -> torch.dtype:
-    """The floating dtype the model computes in: that of its first floating parameter or buffer
-    (float32 for every tsviz network; float64 for a ``.double()`` model), float32 if it has none."""
-    for t in (*model.parameters(), *model.buffers()):
-        if t.is_floating_point():
-            return t.dtype
-    return torch.float32
-
-
-def model_logits(model: torch.nn.Module, x: torch.Tensor, *, error: type[TsvizError] = AttackError,
-                 batch: int = 1024, what: str = "x") -> torch.Tensor:
-    """``model(x)`` ``(n, K)`` under ``torch.no_grad`` in chunks, checked to be finite logits.
-
-    The one clean forward pass every family makes before its work: a model whose output is not
-    ``(n, K)`` logits, that fails on ``x`` (e.g. a generic module of another input size), or whose
-    logits are NaN/Inf on a clean series (a checkpoint with NaN weights) raises ``error`` naming
-    the first bad series, instead of an attack reporting "0 % success" or NaN relevances.
-    """
-    try:
-        with torch.no_grad():
-            parts = [model(x[i:i + batch]) for i in range(0, x.shape[0], batch)]
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise error(f"the model cannot evaluate {what} of shape {tuple(x.shape)}: {first}") from None
-    logits = torch.cat(parts) if len(parts) != 1 else parts[0]
-    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[0] != x.shape[0]:
-        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
-        raise error(f"the model must return logits of shape (n, n_classes) = ({x.shape[0]}, K), got {shape}")
-    bad = ~torch.isfinite(logits).all(1)
-    if bool(bad.any()):
-        i = int(bad.nonzero()[0])
-        raise error(f"the model returns NaN/Inf logits for series {i} of {what} ({int(bad.sum())} of "
-                    f"{x.shape[0]} series) on the clean input; its weights or normalisation are not finite "
-                    "(a corrupted checkpoint?), so no result would mean anything")
-    return logits
 
 
 def resolve_target(target: int | Sequence[int] | torch.Tensor | None, y: torch.Tensor,
@@ -249,27 +200,7 @@ def resolve_target(target: int | Sequence[int] | torch.Tensor | None, y: torch.T
     return t
 
 
-def input_gradient(model: torch.nn.Module, x: torch.Tensor,
-                   loss_fn: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(grad, logits)``: gradient of ``loss_fn(model(x)).sum()`` w.r.t. ``x`` only.
-
-    ``loss_fn`` maps logits ``(n, K)`` to per-sample losses ``(n,)`` (summing keeps samples
-    independent). Raises :class:`AttackError` if the model's output does not depend on ``x``
-    differentiably.
-    """
-    x = x.detach().requires_grad_(True)
-    with torch.enable_grad():
-        logits = model(x)
-        loss = loss_fn(logits)
-        if not loss.requires_grad:
-            raise AttackError("the model returns no gradient w.r.t. its input (non-differentiable or "
-                              "detached output); use a black-box attack (SPSA, GenAttack)")
-        (grad,) = torch.autograd.grad(loss.sum(), x, allow_unused=True)
-    if grad is None:
-        raise AttackError("the model returns no gradient w.r.t. its input; use a black-box attack")
-    return grad.detach(), logits.detach()
-
-
+# ----------------------------------------------------------------------------------------- geometry
 def per_sample_norm(v: torch.Tensor, p: str | float) -> torch.Tensor:
     """Norm of each sample over (C, T): ``p`` is ``"inf"`` or ``2``; shape ``(n,)``."""
     flat = v.reshape(v.shape[0], -1)
@@ -286,6 +217,11 @@ def project_l2(delta: torch.Tensor, eps: float) -> torch.Tensor:
     norms = per_sample_norm(delta, 2).clamp_min(1e-12)
     factor = (eps / norms).clamp(max=1.0)
     return delta * factor.view(-1, *([1] * (delta.ndim - 1)))
+
+
+def project(delta: torch.Tensor, eps: float, norm: str) -> torch.Tensor:
+    """``delta`` projected onto the ``eps``-ball of ``norm`` (:func:`project_linf` / :func:`project_l2`)."""
+    return project_linf(delta, eps) if norm == "inf" else project_l2(delta, eps)
 
 
 def bounds_tensors(bounds: tuple[Any, Any] | None, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -329,16 +265,69 @@ def apply_bounds(x_adv: torch.Tensor, b: tuple[torch.Tensor, torch.Tensor] | Non
     return x_adv if b is None else torch.maximum(torch.minimum(x_adv, b[1]), b[0])
 
 
-def margin_success(logits: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
-    pred = logits.argmax(1)
-    return pred == target if target is not None else pred != y
+# ----------------------------------------------------------------------------------------- draws
+def uniform_draws(generator: torch.Generator, shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+    """``U[0, 1)`` draws of ``shape`` in ``like``'s dtype, made on the generator's device and moved
+    to ``like``'s device (so a CPU generator gives the same draws for CPU and CUDA series)."""
+    return torch.rand(tuple(shape), generator=generator, device=generator.device, dtype=like.dtype).to(like.device)
 
 
+def normal_draws(generator: torch.Generator, shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+    """Standard normal draws, as :func:`uniform_draws`."""
+    return torch.randn(tuple(shape), generator=generator, device=generator.device, dtype=like.dtype).to(like.device)
+
+
+def random_ball_point(x: torch.Tensor, eps: float, norm: str, generator: torch.Generator,
+                      bounds: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    """A point drawn uniformly from the ``eps``-ball around each sample of ``x`` ``(n, C, T)``,
+    clipped into ``bounds``: the random start of PGD, WPGD and SPSA.
+
+    L-inf: each entry of ``delta`` uniform in ``[-eps, eps]``. L2: uniform in the L2 ball of
+    dimension ``d = C * T``: a uniform direction (normalised standard normal) times the radius
+    ``eps * u ** (1 / d)``, ``u ~ U[0, 1)``.
+    """
+    n = x.shape[0]
+    if norm == "inf":
+        delta = (2.0 * uniform_draws(generator, x.shape, x) - 1.0) * eps
+    else:
+        direction = normal_draws(generator, x.shape, x)
+        direction = direction / per_sample_norm(direction, 2).clamp_min(1e-12).view(n, 1, 1)
+        radius = eps * uniform_draws(generator, (n,), x).pow(1.0 / x[0].numel())
+        delta = direction * radius.view(n, 1, 1)
+    return apply_bounds(x + delta, bounds).detach()
+
+
+# ----------------------------------------------------------------------------------------- queries
+def query_log_probs(model: torch.nn.Module, xs: torch.Tensor) -> torch.Tensor:
+    """Log class probabilities ``log softmax(model(xs))`` ``(m, K)`` for ``xs`` ``(m, C, T)``.
+
+    The only way the black-box attacks touch the model: forward passes under ``torch.no_grad`` in
+    chunks of :data:`QUERY_BATCH` rows; the log is taken stably (``log_softmax``), the log of the
+    probabilities a score oracle returns. Every row is one query.
+    """
+    with torch.no_grad():
+        out = [torch.log_softmax(model(xs[i:i + QUERY_BATCH]), dim=1) for i in range(0, xs.shape[0], QUERY_BATCH)]
+    return torch.cat(out) if len(out) != 1 else out[0]
+
+
+def history_row(n: int, idx: torch.Tensor, values: torch.Tensor) -> np.ndarray:
+    """One row ``(n,)`` float64 of a per-iteration history: ``values`` at the samples ``idx`` still
+    running, NaN for the samples that have stopped."""
+    row = np.full(n, np.nan)
+    row[idx.cpu().numpy()] = values.detach().double().cpu().numpy()
+    return row
+
+
+# ----------------------------------------------------------------------------------------- the base class
 class Attack:
-    """Base class. Subclasses set ``name``, ``norm`` (``"inf"`` or ``"l2"``), ``black_box``,
-    ``budgets`` and implement :meth:`_run` and :meth:`cost_factors`; hyperparameters are stored as
-    given in ``__init__`` and checked in :meth:`validate` (alone) and :meth:`check_budgets` (against
-    the data's scale)."""
+    """Base class of every attack (the contract is in :mod:`tsviz.attacks`).
+
+    Subclasses set ``name``, ``norm`` (``"inf"`` or ``"l2"``), ``black_box``, ``budgets`` and
+    ``eps_scaled``, store their hyperparameters as given in ``__init__``, and implement
+    :meth:`validate`, :meth:`cost_factors` and :meth:`_run`. Everything else (input checks,
+    budgets against the data's scale, the total-cost cap, the model guard and device, the
+    randomness rule, bounds, the final finiteness check) is done here, once.
+    """
 
     name: str = "attack"
     norm: str = "inf"
@@ -348,6 +337,9 @@ class Attack:
     #: hyperparameters in signal units and the norm they are measured in (``"norm"``: the attack's
     #: own ``norm``); each is held to :func:`tsviz.core.budget_limit` of the attacked series
     budgets: tuple[tuple[str, str], ...] = (("eps", "norm"),)
+    #: whether the attack draws random numbers (deterministic attacks ignore ``generator``/``seed``
+    #: after checking them)
+    stochastic: bool = False
     eps: float
 
     def validate(self) -> None:  # pragma: no cover - overridden
@@ -372,8 +364,11 @@ class Attack:
         return check_cost(type(self).__name__, self.cost_factors(n), error=AttackError)
 
     def _run(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None,
-             generator: torch.Generator | None, bounds: tuple[torch.Tensor, torch.Tensor] | None,
-             progress: Callable[[float, str], None] | None) -> AttackResult:
+             generator: torch.Generator, bounds: tuple[torch.Tensor, torch.Tensor] | None,
+             progress: Progress | None) -> AttackResult:
+        """The algorithm on checked inputs (inside :func:`tsviz.core.guard_model`): ``x`` ``(n, C, T)``
+        on the model's device, ``y`` int64 in ``[0, K)``, ``target`` checked or ``None``,
+        ``generator`` resolved, ``bounds`` as tensors. Report progress ending at 1."""
         raise NotImplementedError
 
     def prepare(self, model: torch.nn.Module, x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -381,21 +376,22 @@ class Attack:
         the data's scale, total cost, and the model's clean logits (finite, ``(n, K)``).
 
         Returns ``(x, y, K)`` with ``x`` ``(n, C, T)`` in the model's dtype (float32 for tsviz
-        networks) and ``y`` int64 in ``[0, K)``.
-        Call inside :func:`guard_model`.
+        networks) on the model's device (:func:`tsviz.core.model_device`) and ``y`` int64 in
+        ``[0, K)`` there too. Call inside :func:`tsviz.core.guard_model`.
         """
         self.validate()
         x, y = check_inputs(model, x, y)
         self.check_budgets(x)
         self.check_cost(x.shape[0])
-        k = int(model_logits(model, x).shape[1])
-        check_label_range(y, k)
+        dev = model_device(model)
+        x, y = x.to(dev), y.to(dev)
+        k = int(model_logits(model, x, error=AttackError).shape[1])
+        check_label_range(y, k, error=AttackError)
         return x, y, k
 
     def _attack_prepared(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, k: int, target,
-                         generator: torch.Generator | None,
-                         progress: Callable[[float, str], None] | None) -> AttackResult:
-        """The attack on inputs :meth:`prepare` has checked (inside :func:`guard_model`)."""
+                         generator: torch.Generator, progress: Progress | None) -> AttackResult:
+        """The attack on inputs :meth:`prepare` has checked (inside :func:`tsviz.core.guard_model`)."""
         t = resolve_target(target, y, k)
         b = bounds_tensors(getattr(self, "bounds", None), x)
         if b is not None:
@@ -412,25 +408,47 @@ class Attack:
                               "gradient is not finite near that series")
         return result
 
-    def run(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, target=None,
-            generator: torch.Generator | None = None,
-            progress: Callable[[float, str], None] | None = None) -> AttackResult:
+    def run(self, model: torch.nn.Module, x: Any, y: Any, *, target=None,
+            generator: torch.Generator | None = None, seed: int | None = None,
+            progress: Progress | None = None) -> AttackResult:
         """Attack ``x`` (labels ``y``) and return an :class:`AttackResult`.
+
+        Parameters
+        ----------
+        model : nn.Module
+            Maps ``(n, C, T)`` to logits ``(n, K)``; left exactly as found.
+        x : array-like or Tensor, shape ``(n, C, T)``
+            Real series in signal units, at most :data:`MAX_SAMPLES` of them.
+        y : array-like or Tensor, shape ``(n,)``
+            Integer true labels.
+        target : int, array-like ``(n,)`` or None
+            Target labels of a targeted attack (each different from ``y``).
+        generator, seed
+            The randomness rule (:func:`attack_generator`): a generator, or a seed (default 0).
+        progress : callable ``(fraction, message)``, optional
+            Called as the attack advances, the last call with fraction 1.
 
         Raises
         ------
         AttackError
-            Bad hyperparameters, inputs, bounds or target; a budget beyond the data's scale; a
-            total cost over :func:`tsviz.core.max_cost`; a model with non-finite logits.
+            Bad hyperparameters, inputs, bounds, target, generator/seed or progress; a budget
+            beyond the data's scale; a total cost over :func:`tsviz.core.max_cost`; a model with
+            non-finite logits.
         """
+        gen = attack_generator(generator, seed=seed)
+        check_progress(progress)
+        out_device = x.device if isinstance(x, torch.Tensor) else torch.device("cpu")
         with guard_model(model):
-            x, y, k = self.prepare(model, x, y)
-            return self._attack_prepared(model, x, y, k, target, generator, progress)
+            xt, yt, k = self.prepare(model, x, y)
+            result = self._attack_prepared(model, xt, yt, k, target, gen, progress)
+        if result.x_adv.device != out_device:
+            result = replace(result, x_adv=result.x_adv.to(out_device))
+        return result
 
-    def __call__(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, target=None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(self, model: torch.nn.Module, x: Any, y: Any, *, target=None,
+                 generator: torch.Generator | None = None, seed: int | None = None) -> torch.Tensor:
         """Adversarial series ``x_adv`` ``(n, C, T)`` on ``x``'s device (float32 for tsviz networks)."""
-        return self.run(model, x, y, target=target, generator=generator).x_adv
+        return self.run(model, x, y, target=target, generator=generator, seed=seed).x_adv
 
     def params(self) -> dict[str, Any]:
         """Hyperparameters as given (for cards, reports and the CLI)."""

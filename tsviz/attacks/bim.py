@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tsviz.attacks.base import MAX_STEPS, Attack, AttackResult, check_int, check_positive, margin_success
-from tsviz.attacks.pgd import _ce_objective, projected_ascent
+from tsviz.attacks.base import MAX_STEPS, Attack, AttackResult
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import attack_success, cross_entropy_objective
+from tsviz.attacks.pgd import projected_ascent
+from tsviz.core import check_int, check_positive
 
 __all__ = ["BIM"]
 
@@ -39,9 +42,10 @@ class BIM(Attack):
 
     Notes
     -----
-    Same as :class:`~tsviz.attacks.pgd.PGD` with ``norm="inf"`` and ``random_start=False``; deterministic
-    (``generator`` is accepted and ignored). ``queries`` is ``steps`` per sample; ``history["loss"]``
-    ``(steps, n)`` the cross-entropy being attacked after each step.
+    Same as :class:`~tsviz.attacks.pgd.PGD` with ``norm="inf"`` and ``random_start=False``;
+    deterministic (``generator``/``seed`` are checked and otherwise ignored; samples are attacked
+    independently). ``queries`` is ``steps`` per sample; ``history["loss"]`` ``(steps, n)`` the
+    cross-entropy being attacked after each step.
     """
 
     name = "bim"
@@ -58,22 +62,22 @@ class BIM(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
-        check_positive("eps", self.eps)
-        check_positive("alpha", self.alpha)
-        check_int("steps", self.steps, 1, MAX_STEPS)
+        check_positive("eps", self.eps, error=AttackError)
+        check_positive("alpha", self.alpha, error=AttackError)
+        check_int("steps", self.steps, 1, MAX_STEPS, error=AttackError)
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """``series x steps`` gradient evaluations."""
         return {"series": int(n), "steps": int(self.steps)}
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
-        loss_fn, ascend = _ce_objective(y, target)
+        loss_fn, ascend = cross_entropy_objective(y, target)
         steps = int(self.steps)
         x_adv, logits, trace = projected_ascent(model, x, x, loss_fn, ascend, float(self.eps), float(self.alpha),
                                                  steps, "inf", bounds, progress, label="BIM")
         return AttackResult(
             x_adv=x_adv,
             queries=np.full(x.shape[0], steps, dtype=np.int64),
-            success=margin_success(logits, y, target).cpu().numpy().astype(bool),
+            success=attack_success(logits, y, target).cpu().numpy().astype(bool),
             history={"loss": trace.cpu().numpy()},
         )

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.attacks.base import MAX_SAMPLES, AttackError, check_inputs, guard_model
+from tsviz.attacks.base import MAX_SAMPLES, Progress, check_inputs, check_progress
+from tsviz.attacks.errors import AttackError
+from tsviz.core import check_int, confusion_counts, guard_model, model_device
 
 __all__ = ["uniform_cost", "latent_centroid_cost", "validate_cost", "adversarial_confusion",
            "weighted_robustness_score"]
@@ -32,9 +34,7 @@ def uniform_cost(n_classes: int) -> np.ndarray:
     -------
     ndarray, float64, shape ``(K, K)``
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise AttackError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-    return 1.0 - np.eye(int(n_classes))
+    return 1.0 - np.eye(check_int("n_classes", n_classes, 2, error=AttackError))
 
 
 def validate_cost(C: Any, n_classes: int | None = None) -> np.ndarray:
@@ -80,7 +80,8 @@ def validate_cost(C: Any, n_classes: int | None = None) -> np.ndarray:
 
 
 def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int, *,
-                         normalize: bool = True, batch_size: int = 512) -> np.ndarray:
+                         normalize: bool = True, batch_size: int = 512,
+                         progress: Progress | None = None) -> np.ndarray:
     """Label metric from the model's latent space: distances between class centroids.
 
     ``c_ij = || mu_i - mu_j ||_2`` with ``mu_k`` the mean of ``model.features(x)`` over the samples
@@ -102,6 +103,8 @@ def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int,
         Divide by the largest distance (when it is positive).
     batch_size : int
         Samples per forward pass (memory only; the result does not depend on it).
+    progress : callable ``(fraction, message)``, optional
+        Called after every batch, the last call with 1.
 
     Returns
     -------
@@ -109,15 +112,10 @@ def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int,
     """
     if not callable(getattr(model, "features", None)):
         raise AttackError("latent_centroid_cost needs a model with a features(x) method (penultimate latents)")
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise AttackError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
-    K = int(n_classes)
-    try:
-        device = next(model.parameters()).device
-    except StopIteration:
-        device = torch.device("cpu")
+    K = check_int("n_classes", n_classes, 2, error=AttackError)
+    batch_size = check_int("batch_size", batch_size, 1, error=AttackError)
+    check_progress(progress)
+    device = model_device(model)
     x, y = check_inputs(model, x, y, K, max_series=MAX_SAMPLES * 10)
     y = y.cpu()
     counts = torch.bincount(y, minlength=K)
@@ -132,6 +130,9 @@ def latent_centroid_cost(model: torch.nn.Module, x: Any, y: Any, n_classes: int,
             if sums is None:
                 sums = torch.zeros(K, z.shape[1], dtype=torch.float64, device=z.device)
             sums.index_add_(0, y[start:start + batch_size].to(z.device), z)
+            if progress is not None:
+                done = min(start + batch_size, x.shape[0])
+                progress(done / x.shape[0], f"latents of {done}/{x.shape[0]} series")
     centroids = sums / counts.to(sums.device, torch.float64).view(-1, 1)
     if not bool(torch.isfinite(centroids).all()):
         raise AttackError("the model's latents (features) are NaN/Inf on these series; its weights are not finite")
@@ -156,9 +157,7 @@ def adversarial_confusion(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarra
         raise AttackError(f"y_true and y_pred differ in length ({yt.size} vs {yp.size})")
     if ((yt < 0) | (yt >= K) | (yp < 0) | (yp >= K)).any():
         raise AttackError(f"labels must be in [0, {K})")
-    M = np.zeros((K, K), dtype=np.int64)
-    np.add.at(M, (yt, yp), 1)
-    return M
+    return confusion_counts(yt, yp, K)
 
 
 def weighted_robustness_score(confusion: Any, C: Any) -> float:

@@ -14,24 +14,36 @@ Definitions (per sample ``i``, perturbation ``d = x_adv - x``):
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from tsviz.core.arrays import readonly
 from tsviz.attacks.base import (
-    Attack, AttackError, AttackResult, check_inputs, check_label_range, guard_model, model_logits, resolve_target,
+    Attack,
+    AttackResult,
+    Progress,
+    attack_generator,
+    check_inputs,
+    check_progress,
+    resolve_target,
 )
-from tsviz.core import check_budget, check_cost
+from tsviz.attacks.errors import AttackError
+from tsviz.core import (
+    check_budget,
+    check_cost,
+    check_int,
+    check_label_range,
+    confusion_counts,
+    guard_model,
+    model_device,
+    model_logits,
+)
+from tsviz.core.arrays import readonly
 
 __all__ = ["check_eps_values", "AttackReport", "evaluate", "with_eps", "sweep", "SweepResult"]
-
-
-def _confusion(y: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    return np.bincount(y * k + p, minlength=k * k).reshape(k, k)
 
 
 def _precision(conf: np.ndarray) -> np.ndarray:
@@ -106,12 +118,12 @@ class AttackReport:
 
     @property
     def clean_confusion(self) -> np.ndarray:
-        return _confusion(self.y_true, self.clean_pred, self.n_classes)
+        return confusion_counts(self.y_true, self.clean_pred, self.n_classes)
 
     @property
     def confusion(self) -> np.ndarray:
         """Adversarial confusion matrix ``(K, K)``: rows true class, columns prediction under attack."""
-        return _confusion(self.y_true, self.adv_pred, self.n_classes)
+        return confusion_counts(self.y_true, self.adv_pred, self.n_classes)
 
     def precision(self, which: str = "adversarial") -> np.ndarray:
         """Per-class precision ``(K,)`` of the clean or adversarial predictions (0 for never-predicted classes)."""
@@ -164,15 +176,14 @@ class AttackReport:
         support = cc.sum(1)
         return pd.DataFrame({
             "class": self.class_names, "support": support,
-            "clean_recall": np.diag(cc) / np.maximum(support, 1), "adversarial_recall": np.diag(ac) / np.maximum(support, 1),
+            "clean_recall": np.diag(cc) / np.maximum(support, 1),
+            "adversarial_recall": np.diag(ac) / np.maximum(support, 1),
             "clean_precision": self.precision("clean"), "adversarial_precision": self.precision("adversarial"),
         })
 
 
 def _prepare(model: torch.nn.Module, x, y, *, max_series: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``x`` float32 and ``y`` int64 on the model's device, checked (:func:`check_inputs`)."""
-    from tsviz.models.inference import model_device
-
     xt, yt = check_inputs(model, x, y, max_series=max_series)
     dev = model_device(model)
     return xt.to(dev), yt.to(dev)
@@ -188,8 +199,8 @@ def _class_names(model: torch.nn.Module, class_names: Sequence[str] | None, k: i
 
 
 def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class_names: Sequence[str] | None = None,
-             generator: torch.Generator | None = None, batch_size: int = 256,
-             progress: Callable[[float, str], None] | None = None) -> AttackReport:
+             generator: torch.Generator | None = None, seed: int | None = None, batch_size: int = 256,
+             progress: Progress | None = None) -> AttackReport:
     """Attack ``x`` and measure what changed.
 
     Parameters
@@ -208,10 +219,13 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
         Target labels for a targeted attack.
     class_names : sequence of str, optional
         Default: ``model.card['class_names']`` or ``"0".."K-1"``.
-    generator : torch.Generator, optional
-        Randomness of the attack (same generator state -> same report).
+    generator, seed : optional
+        The randomness rule (:func:`tsviz.attacks.base.attack_generator`): one generator for all
+        batches (its state advances), or a seed (default 0). Same seed -> same report.
     batch_size : int
-        Samples attacked per call (bounds memory); progress is reported per batch.
+        Samples attacked per call (bounds memory).
+    progress : callable ``(fraction, message)``, optional
+        Called as the attack advances over the batches, the last call with fraction 1.
 
     Returns
     -------
@@ -226,26 +240,33 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
     """
     if not isinstance(attack, Attack):
         raise AttackError(f"attack must be a tsviz attack instance, got {type(attack).__name__}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise AttackError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_int("batch_size", batch_size, 1, error=AttackError)
+    gen = attack_generator(generator, seed=seed)
+    check_progress(progress)
     with guard_model(model):
         attack.validate()
         xt, yt = _prepare(model, x, y)
         n = xt.shape[0]
         attack.check_budgets(xt)
         attack.check_cost(n)
-        clean_logits = model_logits(model, xt)
+        clean_logits = model_logits(model, xt, error=AttackError)
         k = clean_logits.shape[1]
-        check_label_range(yt, k)
+        check_label_range(yt, k, error=AttackError)
         names = _class_names(model, class_names, k)
         tt = resolve_target(target, yt, k)
         results: list[AttackResult] = []
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
-            results.append(attack._attack_prepared(model, xt[sl], yt[sl], k, None if tt is None else tt[sl],
-                                                   generator, None))
+            stop = min(start + batch_size, n)
+            inner = None
             if progress is not None:
-                progress(min(start + batch_size, n) / n, f"{attack.name}: {min(start + batch_size, n)}/{n} series")
+                def inner(frac: float, msg: str, start: int = start, stop: int = stop) -> None:
+                    progress((start + min(max(float(frac), 0.0), 1.0) * (stop - start)) / n,
+                             f"series {start + 1}-{stop} of {n}: {msg}")
+            results.append(attack._attack_prepared(model, xt[sl], yt[sl], k, None if tt is None else tt[sl],
+                                                   gen, inner))
+            if progress is not None:
+                progress(stop / n, f"{attack.name}: {stop}/{n} series")
         x_adv = torch.cat([r.x_adv for r in results])
         with torch.no_grad():
             adv_logits = torch.cat([model(x_adv[i:i + 1024]) for i in range(0, n, 1024)])
@@ -261,7 +282,8 @@ def evaluate(model: torch.nn.Module, attack: Attack, x, y, *, target=None, class
         attack=type(attack).__name__, params=attack.params(), class_names=names,
         y_true=yt.cpu().numpy(), clean_pred=clean_logits.argmax(1).cpu().numpy(),
         adv_pred=adv_logits.argmax(1).cpu().numpy(),
-        clean_probs=clean_logits.softmax(1).float().cpu().numpy(), adv_probs=adv_logits.softmax(1).float().cpu().numpy(),
+        clean_probs=clean_logits.softmax(1).float().cpu().numpy(),
+        adv_probs=adv_logits.softmax(1).float().cpu().numpy(),
         linf=d.abs().amax(1).cpu().numpy(), l2=d.norm(dim=1).cpu().numpy(), snr_db=snr.cpu().numpy(),
         queries=np.concatenate([r.queries for r in results]).astype(np.int64),
         target=None if tt is None else tt.cpu().numpy(), x_adv=x_adv.float().cpu().numpy(),
@@ -276,7 +298,7 @@ def with_eps(attack: Attack, eps: float) -> Attack:
     tuned as "alpha = eps / 4" keeps that ratio."""
     new = copy.copy(attack)
     try:
-        old = float(getattr(attack, "eps"))
+        old = float(attack.eps)
     except (TypeError, ValueError):
         old = float("nan")  # a bad eps: nothing to scale by (validate() names it)
     new.eps = float(eps)
@@ -304,6 +326,8 @@ class SweepResult:
 
 
 def check_eps_values(eps_values: Any) -> list[float]:
+    """``eps_values`` as a non-empty list of finite floats ``>= 0`` (a budget sweep's grid), else
+    :class:`AttackError`."""
     try:
         values = [float(e) for e in eps_values]
     except (TypeError, ValueError):
@@ -314,12 +338,15 @@ def check_eps_values(eps_values: Any) -> list[float]:
 
 
 def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequence[float], x, y, *,
-          class_names: Sequence[str] | None = None, seed: int = 0, batch_size: int = 256,
-          progress: Callable[[float, str], None] | None = None) -> SweepResult:
+          class_names: Sequence[str] | None = None, generator: torch.Generator | None = None,
+          seed: int | None = None, batch_size: int = 256, progress: Progress | None = None) -> SweepResult:
     """Evaluate every attack at every budget (``eps = 0`` gives the clean point of each curve).
 
     ``attacks`` maps a label to an attack instance whose ``eps`` is replaced via :func:`with_eps`.
-    Each (attack, eps) cell uses a fresh generator seeded with ``seed``.
+    Randomness: with ``seed`` (default 0) each (attack, eps) cell uses a fresh generator seeded with
+    it, so every point of a curve sees the same random draws; with ``generator`` the cells draw
+    from it in order (attacks in the given order, eps values in the given order). ``progress``
+    is called as the cells advance, the last call with fraction 1.
 
     ``eps = 0`` is not an attack: its row is the model's clean accuracy and precision on ``x``
     (success rate, perturbation sizes and queries 0), computed once from one clean forward pass
@@ -335,6 +362,8 @@ def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequen
         As :func:`evaluate`, for any cell, before the first one runs.
     """
     eps_values = check_eps_values(eps_values)
+    attack_generator(generator, seed=seed)  # the rule's checks (both given, bad seed) before any work
+    check_progress(progress)
     if not isinstance(attacks, dict) or not attacks:
         raise AttackError("sweep needs at least one attack")
     for label, attack in attacks.items():
@@ -361,16 +390,17 @@ def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequen
             per_series += per
         if nonzero:
             check_cost(f"sweep of {', '.join(map(str, attacks))}",
-                       {"series": n, "eps values > 0": len(nonzero), "evaluations per series (all attacks)": per_series},
+                       {"series": n, "eps values > 0": len(nonzero),
+                        "evaluations per series (all attacks)": per_series},
                        error=AttackError)
-        clean_logits = model_logits(model, xt)
+        clean_logits = model_logits(model, xt, error=AttackError)
     k = clean_logits.shape[1]
-    check_label_range(yt, k)
+    check_label_range(yt, k, error=AttackError)
     names = _class_names(model, class_names, k)
     yy = yt.cpu().numpy()
     pred = clean_logits.argmax(1).cpu().numpy()
     clean_row = {"eps": 0.0, "adversarial_accuracy": float((pred == yy).mean()),
-                 "adversarial_precision": float(_precision(_confusion(yy, pred, k)).mean()), "success_rate": 0.0,
+                 "adversarial_precision": float(_precision(confusion_counts(yy, pred, k)).mean()), "success_rate": 0.0,
                  "mean_linf": 0.0, "mean_l2": 0.0, "median_queries": 0.0}
     rows = []
     total = len(attacks) * len(eps_values)
@@ -380,9 +410,13 @@ def sweep(model: torch.nn.Module, attacks: dict[str, Attack], eps_values: Sequen
             if eps == 0:
                 rows.append({"attack": label, **clean_row})
             else:
-                gen = torch.Generator().manual_seed(seed)
-                report = evaluate(model, with_eps(attack, eps), xt, yt, class_names=names, generator=gen,
-                                  batch_size=batch_size)
+                cell_gen = generator if generator is not None else attack_generator(seed=seed)
+                inner = None
+                if progress is not None:
+                    def inner(frac: float, msg: str, done: int = done, label: str = label, eps: float = eps) -> None:
+                        progress((done + min(max(float(frac), 0.0), 1.0)) / total, f"{label} at eps={eps:g}: {msg}")
+                report = evaluate(model, with_eps(attack, eps), xt, yt, class_names=names, generator=cell_gen,
+                                  batch_size=batch_size, progress=inner)
                 s = report.summary()
                 rows.append({"attack": label, "eps": eps, **{key: s[key] for key in (
                     "adversarial_accuracy", "adversarial_precision", "success_rate", "mean_linf", "mean_l2",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tsviz.attacks.base import Attack, AttackResult, apply_bounds, check_positive, input_gradient, margin_success
-from tsviz.attacks.pgd import _ce_objective
+from tsviz.attacks.base import Attack, AttackResult, apply_bounds
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import attack_success, cross_entropy_objective
+from tsviz.core import check_positive, input_gradient
 
 __all__ = ["FGSM"]
 
@@ -37,7 +39,8 @@ class FGSM(Attack):
     Call as ``FGSM(eps)(model, x, y, *, target=None, generator=None) -> x_adv`` (``x`` ``(n, C, T)``)
     or ``.run(...)`` for an :class:`~tsviz.attacks.base.AttackResult`: ``queries`` is 1 per sample,
     ``history["loss"]`` ``(1, n)`` the cross-entropy (w.r.t. ``y``, or ``target`` when targeted) at
-    ``x_adv``. Deterministic; ``generator`` is accepted and ignored.
+    ``x_adv``. Deterministic: ``generator``/``seed`` are checked and otherwise ignored; samples are
+    attacked independently (a batch gives what each series gives alone).
     """
 
     name = "fgsm"
@@ -50,11 +53,11 @@ class FGSM(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
-        check_positive("eps", self.eps)
+        check_positive("eps", self.eps, error=AttackError)
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
-        loss_fn, ascend = _ce_objective(y, target)
-        grad, _ = input_gradient(model, x, loss_fn)
+        loss_fn, ascend = cross_entropy_objective(y, target)
+        grad, _ = input_gradient(model, x, loss_fn, error=AttackError)
         x_adv = apply_bounds(x + (ascend * float(self.eps)) * grad.sign(), bounds).detach()
         with torch.no_grad():
             logits = model(x_adv)
@@ -64,6 +67,6 @@ class FGSM(Attack):
         return AttackResult(
             x_adv=x_adv,
             queries=np.ones(x.shape[0], dtype=np.int64),
-            success=margin_success(logits, y, target).cpu().numpy().astype(bool),
+            success=attack_success(logits, y, target).cpu().numpy().astype(bool),
             history={"loss": loss.view(1, -1).cpu().numpy()},
         )

@@ -17,9 +17,19 @@ import torch
 import torch.nn.functional as F
 
 from tsviz.attacks.base import (
-    MAX_POPULATION, MAX_STEPS, Attack, AttackError, AttackResult, apply_bounds, check_int, check_positive,
+    MAX_GENERATIONS,
+    MAX_POPULATION,
+    Attack,
+    AttackResult,
+    apply_bounds,
+    check_max_queries,
+    history_row,
+    query_log_probs,
+    uniform_draws,
 )
-from tsviz.attacks.spsa import _check_bool, _check_max_queries, _query, _resolve_generator, _success, _uniform
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import attack_success
+from tsviz.core import check_bool, check_int, check_positive, check_real
 
 __all__ = ["GenAttack", "adaptive_parameters", "update_plateaus", "fitness", "upsample"]
 
@@ -141,7 +151,7 @@ class GenAttack(Attack):
     population : int
         ``N`` in ``[2, MAX_POPULATION]`` (1000); the chapter uses 6.
     generations : int
-        At most this many fitness evaluations of a population, in ``[1, MAX_STEPS]`` (1000).
+        At most this many fitness evaluations of a population, in ``[1, MAX_GENERATIONS]`` (20,000).
     rho : float
         Mutation probability in ``(0, 1]``. With ``adaptive=True`` it is the floor ``rho_min`` of
         eq. (2.1) (chapter: 0.1), otherwise the fixed probability.
@@ -159,7 +169,8 @@ class GenAttack(Attack):
     adaptive : bool
         Use the adaptive ``rho``/``alpha`` schedule (eq. 2.1-2.2).
     patience : int
-        Generations without improvement that make a plateau (chapter: 100), in ``[1, MAX_STEPS]``.
+        Generations without improvement that make a plateau (chapter: 100), in
+        ``[1, MAX_GENERATIONS]``.
     max_queries : int or None
         Query budget per sample in ``[1, MAX_QUERIES]`` (200,000); ``None`` means the cap. A sample
         evaluates another generation only while all its new members fit in the budget.
@@ -177,12 +188,14 @@ class GenAttack(Attack):
     * ``history`` (one row per generation run, columns = samples; NaN once a sample has stopped):
       ``"best_fitness"`` best fitness so far, ``"rho"``/``"alpha"`` the values used to breed the next
       generation, ``"plateaus"`` the plateau count; ``"queries"`` cumulative queries (carried forward).
-    * Randomness only from ``generator``; ``None`` means a fresh CPU ``torch.Generator`` seeded 0.
+    * Randomness only from ``generator`` or ``seed`` (neither: a fresh CPU ``torch.Generator``
+      seeded 0).
     * Untargeted fitness: ``log sum_{j != y} f_j - log f_y``, the untargeted counterpart of the
       chapter's targeted ``log f_t - log sum_{j != t} f_j``.
     """
 
     name = "genattack"
+    stochastic = True
     norm = "inf"
     black_box = True
     #: ``alpha`` is a fraction of ``eps`` (``tsviz.attacks.with_eps`` must not rescale it).
@@ -206,13 +219,13 @@ class GenAttack(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
-        check_positive("eps", self.eps)
-        check_int("population", self.population, 2, MAX_POPULATION)
-        check_int("generations", self.generations, 1, MAX_STEPS)
-        check_positive("rho", self.rho, upper=1.0)
-        check_positive("alpha", self.alpha, upper=1.0)
-        check_positive("temperature", self.temperature)
-        check_int("elitism", self.elitism, 0, int(self.population) - 1)
+        check_positive("eps", self.eps, error=AttackError)
+        check_int("population", self.population, 2, MAX_POPULATION, error=AttackError)
+        check_int("generations", self.generations, 1, MAX_GENERATIONS, error=AttackError)
+        check_positive("rho", self.rho, upper=1.0, error=AttackError)
+        check_positive("alpha", self.alpha, upper=1.0, error=AttackError)
+        check_positive("temperature", self.temperature, error=AttackError)
+        check_int("elitism", self.elitism, 0, int(self.population) - 1, error=AttackError)
         d = self.dim_reduction
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, float, np.integer, np.floating)):
             raise AttackError(f"dim_reduction must be a fraction in (0, 1] or an integer length >= 2, got {d!r}")
@@ -220,17 +233,18 @@ class GenAttack(Attack):
             if d < 2:
                 raise AttackError(f"dim_reduction as an integer is the reduced length T' and must be >= 2, got {d} "
                                   "(use 1.0 for no reduction)")
-        elif not (np.isfinite(d) and 0 < d <= 1):
-            raise AttackError(f"dim_reduction as a float is a fraction of T in (0, 1], got {d!r}")
-        _check_bool("adaptive", self.adaptive)
-        check_int("patience", self.patience, 1, MAX_STEPS)
-        _check_max_queries(self.max_queries)
+        else:
+            check_real("dim_reduction as a float (a fraction of T)", d, low=0.0, low_open=True, high=1.0,
+                       error=AttackError)
+        check_bool("adaptive", self.adaptive, error=AttackError)
+        check_int("patience", self.patience, 1, MAX_GENERATIONS, error=AttackError)
+        check_max_queries(self.max_queries)
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """Queries: ``series x population x generations``, or ``series x max_queries`` when that is
         smaller (an upper bound: elites are not re-queried)."""
         per = int(self.population) * int(self.generations)
-        mq = _check_max_queries(self.max_queries)
+        mq = check_max_queries(self.max_queries)
         if self.max_queries is not None and mq < per:
             return {"series": int(n), "max_queries": mq}
         return {"series": int(n), "population": int(self.population), "generations": int(self.generations)}
@@ -245,12 +259,12 @@ class GenAttack(Attack):
         return int(min(T, max(2, round(float(d) * T))))
 
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
-        gen = _resolve_generator(generator)
+        gen = generator
         n, C, T = x.shape
         Tp = self.reduced_length(T)
         N, E, G = int(self.population), int(self.elitism), int(self.generations)
         eps, tau = float(self.eps), float(self.temperature)
-        budget = _check_max_queries(self.max_queries)
+        budget = check_max_queries(self.max_queries)
         dev, dt = x.device, x.dtype
 
         def candidates(idx: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
@@ -259,13 +273,13 @@ class GenAttack(Attack):
 
         queries = torch.zeros(n, dtype=torch.long, device=dev)
         # clean check: one query per sample; samples already successful stop here with x_adv = x
-        logp0 = _query(model, x)
+        logp0 = query_log_probs(model, x)
         queries += 1
-        success = _success(logp0, y, target)
+        success = attack_success(logp0, y, target)
         active = (~success).nonzero().squeeze(1)
 
         pop = torch.zeros(n, N, C, Tp, dtype=dt, device=dev)
-        pop[active] = (2.0 * _uniform(gen, (active.numel(), N, C, Tp), x) - 1.0) * eps  # Algorithm 1 init
+        pop[active] = (2.0 * uniform_draws(gen, (active.numel(), N, C, Tp), x) - 1.0) * eps  # Algorithm 1 init
         fit = torch.full((n, N), float("-inf"), dtype=dt, device=dev)
         x_adv = x.clone()
         best_fit = torch.full((n,), float("-inf"), dtype=dt, device=dev)
@@ -286,13 +300,13 @@ class GenAttack(Attack):
             ta = None if target is None else target[active]
             # fitness of the new members only (elites keep theirs): `cost` queries per sample
             cand = candidates(active, pop[active, first:])  # (m, cost, C, T)
-            logp = _query(model, cand.reshape(m * cost, C, T)).view(m, cost, -1)
+            logp = query_log_probs(model, cand.reshape(m * cost, C, T)).view(m, cost, -1)
             queries[active] += cost
             yy, tt = ya.unsqueeze(1).expand(m, cost), None if ta is None else ta.unsqueeze(1).expand(m, cost)
             fit_a = fit[active]
             fit_a[:, first:] = fitness(logp, yy, tt).to(dt)
             fit[active] = fit_a
-            ok = _success(logp, yy, tt)  # (m, cost); elites were not successful (else we had stopped)
+            ok = attack_success(logp, yy, tt)  # (m, cost); elites were not successful (else we had stopped)
             any_ok = ok.any(1)
             # the member to keep: fittest successful one, else the elite (fittest)
             ok_full = torch.zeros(m, N, dtype=torch.bool, device=dev)
@@ -315,7 +329,7 @@ class GenAttack(Attack):
                 alpha = torch.full((m,), alpha_min, dtype=dt, device=dev)
             success[active[any_ok]] = True
             for key, val in (("best_fitness", b), ("rho", rho), ("alpha", alpha), ("plateaus", p)):
-                rows[key].append(_row(n, active, val))
+                rows[key].append(history_row(n, active, val))
             rows["queries"].append(queries.cpu().numpy().copy())
             if progress is not None:
                 last = (g + 1) / G
@@ -332,18 +346,17 @@ class GenAttack(Attack):
             elite_idx = order[:, :E]
             kids = N - E
             cdf = probs.cumsum(1)
-            u = _uniform(gen, (m, 2 * kids), probs)
+            u = uniform_draws(gen, (m, 2 * kids), probs)
             parents = torch.searchsorted(cdf, u, right=True).clamp_(max=N - 1)  # sampling from `probs`
             i1, i2 = parents[:, :kids], parents[:, kids:]
-            gather = lambda idx: P.gather(1, idx.view(m, kids, 1, 1).expand(m, kids, C, Tp))  # noqa: E731
-            p1, p2 = gather(i1), gather(i2)
+            p1, p2 = (P.gather(1, i.view(m, kids, 1, 1).expand(m, kids, C, Tp)) for i in (i1, i2))
             s1, s2 = probs.gather(1, i1), probs.gather(1, i2)
             denom = s1 + s2
             p_first = torch.where(denom > 0, s1 / denom.clamp_min(torch.finfo(dt).tiny), torch.full_like(s1, 0.5))
-            take1 = _uniform(gen, (m, kids, C, Tp), P) < p_first.view(m, kids, 1, 1)
+            take1 = uniform_draws(gen, (m, kids, C, Tp), P) < p_first.view(m, kids, 1, 1)
             child = torch.where(take1, p1, p2)
-            mutate = _uniform(gen, (m, kids, C, Tp), P) < rho.view(m, 1, 1, 1)
-            noise = (2.0 * _uniform(gen, (m, kids, C, Tp), P) - 1.0) * (alpha * eps).view(m, 1, 1, 1)
+            mutate = uniform_draws(gen, (m, kids, C, Tp), P) < rho.view(m, 1, 1, 1)
+            noise = (2.0 * uniform_draws(gen, (m, kids, C, Tp), P) - 1.0) * (alpha * eps).view(m, 1, 1, 1)
             child = (child + mutate.to(dt) * noise).clamp(-eps, eps)
             elites = P.gather(1, elite_idx.view(m, E, 1, 1).expand(m, E, C, Tp))
             pop[active] = torch.cat([elites, child], dim=1)
@@ -357,8 +370,3 @@ class GenAttack(Attack):
         return AttackResult(x_adv=x_adv, queries=queries.cpu().numpy().astype(np.int64),
                             success=success.cpu().numpy().astype(bool), history=history)
 
-
-def _row(n: int, idx: torch.Tensor, values: torch.Tensor) -> np.ndarray:
-    row = np.full(n, np.nan)
-    row[idx.cpu().numpy()] = values.detach().double().cpu().numpy()
-    return row

@@ -3,84 +3,39 @@
 Madry, A., Makelov, A., Schmidt, L., Tsipras, D., Vladu, A. (2018). "Towards deep learning models
 resistant to adversarial attacks." ICLR 2018.
 
-This module also holds the projected sign/normalised-gradient loop that :class:`~tsviz.attacks.bim.BIM`
-and :class:`~tsviz.attacks.wpgd.WPGD` reuse (private helpers, not part of the public API).
+This module also holds the projected sign/normalised-gradient loop, :func:`projected_ascent`, that
+:class:`~tsviz.attacks.bim.BIM`, :class:`~tsviz.attacks.wpgd.WPGD` and
+:mod:`tsviz.certify.soundness` reuse.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from tsviz.attacks.base import (
-    MAX_RESTARTS, MAX_STEPS, Attack, AttackError, AttackResult, apply_bounds, check_int, check_positive,
-    input_gradient, margin_success, per_sample_norm, project_l2, project_linf,
+    MAX_RESTARTS,
+    MAX_STEPS,
+    NORMS,
+    Attack,
+    AttackResult,
+    Progress,
+    apply_bounds,
+    check_norm,
+    per_sample_norm,
+    project,
+    random_ball_point,
 )
-from tsviz.attacks.base import check_bool as _check_bool
-from tsviz.attacks.base import resolve_generator as _resolve_generator
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import LossFn, attack_success, cross_entropy_objective
+from tsviz.core import check_bool, check_int, check_positive, input_gradient
 
 __all__ = ["projected_ascent", "PGD", "NORMS"]
-
-#: Norms accepted by the iterative white-box attacks.
-NORMS = ("inf", "l2")
-
-LossFn = Callable[[torch.Tensor], torch.Tensor]
-
-
-# --------------------------------------------------------------------------- shared helpers
-def _check_norm(norm: object) -> str:
-    if not isinstance(norm, str) or norm not in NORMS:
-        raise AttackError(f"norm must be one of {NORMS}, got {norm!r}")
-    return norm
-
-
-
-
-def _ce_objective(y: torch.Tensor, target: torch.Tensor | None) -> tuple[LossFn, float]:
-    """``(loss_fn, ascend)``: per-sample cross-entropy and the direction to move it in.
-
-    Untargeted: ``CE(logits, y)``, ascended (``+1``); targeted: ``CE(logits, target)``, descended
-    (``-1``).
-    """
-    if target is None:
-        return (lambda logits: F.cross_entropy(logits, y, reduction="none")), 1.0
-    return (lambda logits: F.cross_entropy(logits, target, reduction="none")), -1.0
-
-
-
-
-def _draw(gen: torch.Generator, shape: torch.Size, like: torch.Tensor, *, normal: bool = False) -> torch.Tensor:
-    """Uniform ``[0, 1)`` (or standard normal) draws on the generator's device, moved to ``like``'s."""
-    fn = torch.randn if normal else torch.rand
-    return fn(shape, generator=gen, device=gen.device, dtype=like.dtype).to(like.device)
-
-
-def _random_start(x: torch.Tensor, eps: float, norm: str, gen: torch.Generator,
-                  bounds: "tuple[torch.Tensor, torch.Tensor] | None") -> torch.Tensor:
-    """A start point drawn uniformly from the ``eps``-ball around each sample, clipped into bounds.
-
-    L-inf: each entry of ``delta`` uniform in ``[-eps, eps]``. L2: uniform in the L2 ball of
-    dimension ``d = C * T``: a uniform direction (normalised standard normal) times the radius
-    ``eps * u ** (1 / d)``, ``u ~ U[0, 1)``.
-    """
-    n = x.shape[0]
-    if norm == "inf":
-        delta = (2.0 * _draw(gen, x.shape, x) - 1.0) * eps
-    else:
-        direction = _draw(gen, x.shape, x, normal=True)
-        direction = direction / per_sample_norm(direction, 2).clamp_min(1e-12).view(n, 1, 1)
-        d = x[0].numel()
-        radius = eps * _draw(gen, torch.Size([n]), x).pow(1.0 / d)
-        delta = direction * radius.view(n, 1, 1)
-    return apply_bounds(x + delta, bounds).detach()
 
 
 def projected_ascent(model: torch.nn.Module, x: torch.Tensor, x0: torch.Tensor, loss_fn: LossFn, ascend: float,
                       eps: float, alpha: float, steps: int, norm: str,
                       bounds: "tuple[torch.Tensor, torch.Tensor] | None",
-                      progress: Callable[[float, str], None] | None = None, *, done: int = 0, total: int | None = None,
+                      progress: Progress | None = None, *, done: int = 0, total: int | None = None,
                       label: str = "PGD") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run ``steps`` projected steps from ``x0``; batched over samples.
 
@@ -99,17 +54,16 @@ def projected_ascent(model: torch.nn.Module, x: torch.Tensor, x0: torch.Tensor, 
     trace = torch.empty(steps, n, dtype=x.dtype, device=x.device)
     xk = x0
     for k in range(steps):
-        grad, logits = input_gradient(model, xk, loss_fn)
+        grad, logits = input_gradient(model, xk, loss_fn, error=AttackError)
         if k > 0:
             trace[k - 1] = loss_fn(logits).to(trace.dtype)
         if norm == "inf":
             step = alpha * grad.sign()
-            delta = project_linf(xk + ascend * step - x, eps)
         else:
             g_norm = per_sample_norm(grad, 2).view(n, 1, 1)
             unit = grad / g_norm.clamp_min(torch.finfo(grad.dtype).tiny)      # |entries| <= 1
             step = alpha * torch.where(g_norm > 0, unit, torch.zeros_like(unit))
-            delta = project_l2(xk + ascend * step - x, eps)
+        delta = project(xk + ascend * step - x, eps, norm)
         xk = apply_bounds(x + delta, bounds).detach()
         if progress is not None:
             progress((done + k + 1) / total, f"{label} step {done + k + 1}/{total}")
@@ -135,8 +89,8 @@ class PGD(Attack):
 
     where ``grad`` is the input gradient of ``CE(f(x_k), y)`` (untargeted, ascended) or of
     ``-CE(f(x_k), target)`` (targeted, i.e. the target's cross-entropy is descended), and ``Pi``
-    projects ``x_{k+1} - x`` onto the ``eps``-ball (:func:`~tsviz.attacks.base.project_linf` /
-    :func:`~tsviz.attacks.base.project_l2`) and then clips into ``bounds``.
+    projects ``x_{k+1} - x`` onto the ``eps``-ball (:func:`~tsviz.attacks.base.project`) and then
+    clips into ``bounds``.
 
     Parameters
     ----------
@@ -164,9 +118,10 @@ class PGD(Attack):
     -----
     Call as ``PGD(...)(model, x, y, *, target=None, generator=None) -> x_adv`` or ``.run(...)``
     (see :mod:`tsviz.attacks.base`). ``x`` ``(n, C, T)``; all samples are attacked at once.
-    Randomness comes only from ``generator``: ``None`` means a fresh CPU ``torch.Generator`` seeded 0,
-    so calls without a generator are deterministic. A generator on another device than ``x`` draws
-    on its own device and the draws are moved to ``x``'s. ``AttackResult.queries`` is
+    Randomness comes only from ``generator`` or ``seed`` (neither: a fresh CPU generator seeded 0,
+    so calls without one are deterministic). A generator on another device than ``x`` draws on its
+    own device and the draws are moved to ``x``'s. With ``random_start=False`` the attack is
+    deterministic and samples are attacked independently. ``AttackResult.queries`` is
     ``steps * restarts`` per sample (gradient evaluations); ``history["loss"]`` ``(steps, n)`` is the
     cross-entropy being attacked (w.r.t. ``y``, or ``target`` when targeted) after each step of the
     restart kept for that sample.
@@ -190,15 +145,20 @@ class PGD(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
-        check_positive("eps", self.eps)
-        check_positive("alpha", self.alpha)
-        check_int("steps", self.steps, 1, MAX_STEPS)
-        _check_norm(self.norm)
-        _check_bool("random_start", self.random_start)
-        check_int("restarts", self.restarts, 1, MAX_RESTARTS)
+        check_positive("eps", self.eps, error=AttackError)
+        check_positive("alpha", self.alpha, error=AttackError)
+        check_int("steps", self.steps, 1, MAX_STEPS, error=AttackError)
+        check_norm(self.norm)
+        check_bool("random_start", self.random_start, error=AttackError)
+        check_int("restarts", self.restarts, 1, MAX_RESTARTS, error=AttackError)
         if self.restarts > 1 and not self.random_start:
             raise AttackError(f"restarts={self.restarts} needs random_start=True: restarts from x itself "
                               "would all be identical")
+
+    @property
+    def stochastic(self) -> bool:  # type: ignore[override]
+        """Whether the attack draws random numbers (its random start)."""
+        return bool(self.random_start)
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """``series x steps x restarts`` gradient evaluations."""
@@ -207,15 +167,14 @@ class PGD(Attack):
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
         eps, alpha, steps = float(self.eps), float(self.alpha), int(self.steps)
         restarts = int(self.restarts)
-        loss_fn, ascend = _ce_objective(y, target)
-        gen = _resolve_generator(generator) if self.random_start else None
+        loss_fn, ascend = cross_entropy_objective(y, target)
         best = None
         for r in range(restarts):
-            x0 = _random_start(x, eps, self.norm, gen, bounds) if self.random_start else x
+            x0 = random_ball_point(x, eps, self.norm, generator, bounds) if self.random_start else x
             x_adv, logits, trace = projected_ascent(
                 model, x, x0, loss_fn, ascend, eps, alpha, steps, self.norm, bounds, progress,
                 done=r * steps, total=restarts * steps, label="PGD")
-            success = margin_success(logits, y, target)
+            success = attack_success(logits, y, target)
             score = ascend * trace[-1]
             if best is None:
                 best = [x_adv, logits, trace, success, score]

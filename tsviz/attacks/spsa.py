@@ -5,23 +5,31 @@ evaluating against weak attacks." ICML 2018 (arXiv:1802.05666), Algorithm 1. Use
 attack of the ECG noise-to-signal-ratio paper (Ma & Liang 2020).
 
 The model is only *queried*: class probabilities under ``torch.no_grad`` (no gradient, no autograd
-graph), and every evaluation is counted per sample. This module also holds the query helpers that
-:mod:`tsviz.attacks.genattack` shares (private, not part of the public API).
+graph), and every evaluation is counted per sample (:func:`tsviz.attacks.base.query_log_probs`).
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from tsviz.attacks.base import (
-    MAX_POPULATION, MAX_QUERIES, MAX_STEPS, Attack, AttackError, AttackResult, apply_bounds, check_int,
-    QUERY_BATCH, check_positive, per_sample_norm, project_l2, project_linf,
+    MAX_ITERATIONS,
+    MAX_POPULATION,
+    QUERY_BATCH,
+    Attack,
+    AttackResult,
+    apply_bounds,
+    check_max_queries,
+    check_norm,
+    history_row,
+    project,
+    query_log_probs,
+    random_ball_point,
+    uniform_draws,
 )
-from tsviz.attacks.base import check_bool as _check_bool
-from tsviz.attacks.base import query_log_probs as _query
-from tsviz.attacks.base import resolve_generator as _resolve_generator
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import attack_success, margin_loss
+from tsviz.core import check_bool, check_int, check_positive
 
 __all__ = ["SPSA", "QUERY_BATCH"]
 
@@ -29,59 +37,6 @@ __all__ = ["SPSA", "QUERY_BATCH"]
 PROBE_ELEMENTS = 1 << 23
 #: Adam constants (Kingma & Ba 2015), as in Uesato et al.'s implementation.
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
-
-NORMS = ("inf", "l2")
-
-
-# --------------------------------------------------------------------------- shared black-box helpers
-
-
-def _label_and_rest(logp: torch.Tensor, label: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``logp`` ``(..., K)`` -> (``logp[label]``, the same with that class masked to ``-inf``)."""
-    idx = label.unsqueeze(-1)
-    own = logp.gather(-1, idx).squeeze(-1)
-    rest = logp.scatter(-1, idx, float("-inf"))
-    return own, rest
-
-
-def _margin_loss(logp: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
-    """Margin loss of Uesato et al. (2018) on log-probabilities, to be *minimised*; shape ``logp.shape[:-1]``.
-
-    Untargeted: ``log p_y - max_{j != y} log p_j``; targeted: ``max_{j != t} log p_j - log p_t``.
-    Negative exactly when the attack has succeeded (up to ties). On log-probabilities the margin
-    equals the logit margin (the log-normaliser cancels).
-    """
-    if target is None:
-        own, rest = _label_and_rest(logp, y)
-        return own - rest.amax(-1)
-    own, rest = _label_and_rest(logp, target)
-    return rest.amax(-1) - own
-
-
-def _success(logp: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
-    """Untargeted: ``argmax != y``; targeted: ``argmax == target`` (shape ``logp.shape[:-1]``)."""
-    pred = logp.argmax(-1)
-    return pred == target if target is not None else pred != y
-
-
-
-
-def _uniform(gen: torch.Generator, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
-    """``U[0, 1)`` draws on the generator's device (CPU or ``like``'s), moved to ``like``'s device/dtype."""
-    return torch.rand(shape, generator=gen, device=gen.device, dtype=like.dtype).to(like.device)
-
-
-
-
-def _check_max_queries(value: object) -> int:
-    """``max_queries``: ``None`` -> :data:`MAX_QUERIES`; else an int in ``[1, MAX_QUERIES]``."""
-    return MAX_QUERIES if value is None else check_int("max_queries", value, 1, MAX_QUERIES)
-
-
-def _nan_row(n: int, idx: torch.Tensor, values: torch.Tensor) -> np.ndarray:
-    row = np.full(n, np.nan)
-    row[idx.cpu().numpy()] = values.detach().double().cpu().numpy()
-    return row
 
 
 # --------------------------------------------------------------------------- the attack
@@ -114,7 +69,7 @@ class SPSA(Attack):
         Probe evaluations per gradient estimate: an even integer in ``[2, MAX_POPULATION]`` (1000),
         i.e. ``samples / 2`` antithetic pairs.
     iterations : int
-        Adam steps, in ``[1, MAX_STEPS]`` (1000).
+        Adam steps, in ``[1, MAX_ITERATIONS]`` (1000).
     norm : {"inf", "l2"}
         Budget norm.
     max_queries : int or None
@@ -137,13 +92,14 @@ class SPSA(Attack):
       lowest margin loss (``x`` itself if nothing beat it).
     * ``history``: ``"loss"`` ``(checks, n)`` the margin loss at each check (NaN once a sample has
       stopped), ``"queries"`` ``(checks, n)`` cumulative queries; ``checks <= iterations + 1``.
-    * Randomness only from ``generator``; ``None`` means a fresh CPU ``torch.Generator`` seeded 0,
-      so calls without one are deterministic. Draws are made on the generator's device.
+    * Randomness only from ``generator`` or ``seed`` (neither: a fresh CPU ``torch.Generator`` seeded
+      0, so calls without one are deterministic). Draws are made on the generator's device.
     * The model is queried only through softmax probabilities under ``torch.no_grad``; no gradient
       is ever computed.
     """
 
     name = "spsa"
+    stochastic = True
     eps_scaled = ("delta", "lr")
     #: ``delta`` (probe size) and ``lr`` (Adam step) act per entry, so they are L-inf sizes
     budgets = (("eps", "norm"), ("delta", "inf"), ("lr", "inf"))
@@ -165,23 +121,22 @@ class SPSA(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
-        check_positive("eps", self.eps)
-        check_positive("delta", self.delta)
-        check_positive("lr", self.lr)
-        check_int("samples", self.samples, 2, MAX_POPULATION)
+        check_positive("eps", self.eps, error=AttackError)
+        check_positive("delta", self.delta, error=AttackError)
+        check_positive("lr", self.lr, error=AttackError)
+        check_int("samples", self.samples, 2, MAX_POPULATION, error=AttackError)
         if self.samples % 2:
             raise AttackError(f"samples must be even (antithetic pairs x + delta v, x - delta v), got {self.samples}")
-        check_int("iterations", self.iterations, 1, MAX_STEPS)
-        if not isinstance(self.norm, str) or self.norm not in NORMS:
-            raise AttackError(f"norm must be one of {NORMS}, got {self.norm!r}")
-        _check_max_queries(self.max_queries)
-        _check_bool("random_start", self.random_start)
+        check_int("iterations", self.iterations, 1, MAX_ITERATIONS, error=AttackError)
+        check_norm(self.norm)
+        check_max_queries(self.max_queries)
+        check_bool("random_start", self.random_start, error=AttackError)
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """Queries: ``series x iterations x (samples + 1)``, or ``series x max_queries`` when that is
         smaller (the clean check's one query per series is not counted)."""
         per = int(self.iterations) * (int(self.samples) + 1)
-        mq = _check_max_queries(self.max_queries)
+        mq = check_max_queries(self.max_queries)
         if self.max_queries is not None and mq < per:
             return {"series": int(n), "max_queries": mq}
         return {"series": int(n), "iterations": int(self.iterations),
@@ -189,22 +144,8 @@ class SPSA(Attack):
 
     # ----------------------------------------------------------------------- pieces
     def _project(self, pert: torch.Tensor, x: torch.Tensor, bounds) -> torch.Tensor:
-        eps = float(self.eps)
-        pert = project_linf(pert, eps) if self.norm == "inf" else project_l2(pert, eps)
-        return apply_bounds(x + pert, bounds) - x
-
-    def _random_point(self, x: torch.Tensor, gen: torch.Generator, bounds) -> torch.Tensor:
-        """A perturbation uniform in the ``eps``-ball (L-inf: per entry; L2: uniform direction times
-        ``eps * u^(1/d)``), clipped so that ``x + delta`` respects ``bounds``."""
-        eps, n = float(self.eps), x.shape[0]
-        if self.norm == "inf":
-            pert = (2.0 * _uniform(gen, tuple(x.shape), x) - 1.0) * eps
-        else:
-            direction = torch.randn(tuple(x.shape), generator=gen, device=gen.device, dtype=x.dtype).to(x.device)
-            direction = direction / per_sample_norm(direction, 2).clamp_min(1e-12).view(n, 1, 1)
-            radius = eps * _uniform(gen, (n,), x).pow(1.0 / x[0].numel())
-            pert = direction * radius.view(n, 1, 1)
-        return self._project(pert, x, bounds)
+        """``pert`` projected onto the ``eps``-ball, then clipped so that ``x + pert`` respects ``bounds``."""
+        return apply_bounds(x + project(pert, float(self.eps), self.norm), bounds) - x
 
     def _gradient(self, model: torch.nn.Module, point: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None,
                   gen: torch.Generator, bounds) -> torch.Tensor:
@@ -215,23 +156,23 @@ class SPSA(Attack):
         grad = torch.zeros_like(point)
         for start in range(0, half, chunk):
             k = min(chunk, half - start)
-            v = 2.0 * (_uniform(gen, (m, k, C, T), point) < 0.5).to(point.dtype) - 1.0  # Rademacher
+            v = 2.0 * (uniform_draws(gen, (m, k, C, T), point) < 0.5).to(point.dtype) - 1.0  # Rademacher
             probes = torch.cat([point.unsqueeze(1) + delta * v, point.unsqueeze(1) - delta * v], dim=1)
             probes = apply_bounds(probes.reshape(m * 2 * k, C, T), bounds)
-            logp = _query(model, probes).view(m, 2 * k, -1)
+            logp = query_log_probs(model, probes).view(m, 2 * k, -1)
             yy = y.unsqueeze(1).expand(m, 2 * k)
             tt = None if target is None else target.unsqueeze(1).expand(m, 2 * k)
-            loss = _margin_loss(logp, yy, tt).to(point.dtype)
+            loss = margin_loss(logp, yy, tt).to(point.dtype)
             diff = (loss[:, :k] - loss[:, k:]) / (2.0 * delta)  # (m, k)
             grad += (diff.view(m, k, 1, 1) * v).sum(1)
         return grad / half
 
     # ----------------------------------------------------------------------- main loop
     def _run(self, model, x, y, target, generator, bounds, progress) -> AttackResult:
-        gen = _resolve_generator(generator)
+        gen = generator
         n = x.shape[0]
         lr, samples, iterations = float(self.lr), int(self.samples), int(self.iterations)
-        budget = _check_max_queries(self.max_queries)
+        budget = check_max_queries(self.max_queries)
         dev = x.device
 
         queries = torch.zeros(n, dtype=torch.long, device=dev)
@@ -251,16 +192,16 @@ class SPSA(Attack):
             xa = x[active] if it == 0 else apply_bounds(x[active] + pert[active], bounds)
             ya = y[active]
             ta = None if target is None else target[active]
-            logp = _query(model, xa)
+            logp = query_log_probs(model, xa)
             queries[active] += 1
-            loss = _margin_loss(logp, ya, ta).to(x.dtype)
-            ok = _success(logp, ya, ta)
+            loss = margin_loss(logp, ya, ta).to(x.dtype)
+            ok = attack_success(logp, ya, ta)
             better = ok | (loss < best_loss[active])
             upd = active[better]
             x_best[upd] = xa[better]
             best_loss[upd] = loss[better]
             success[active[ok]] = True
-            loss_rows.append(_nan_row(n, active, loss))
+            loss_rows.append(history_row(n, active, loss))
             query_rows.append(queries.cpu().numpy().copy())
             if progress is not None:
                 last = it / iterations
@@ -274,7 +215,8 @@ class SPSA(Attack):
                 break
             xs = x[active]
             if it == 0 and self.random_start:
-                pert[active] = self._random_point(xs, gen, bounds)
+                # a uniform point of the eps-ball (clipped into bounds), as a perturbation of xs
+                pert[active] = random_ball_point(xs, float(self.eps), self.norm, gen, bounds) - xs
             # 3. SPSA gradient estimate: `samples` queries per active sample
             g = self._gradient(model, xs + pert[active], y[active],
                                None if target is None else target[active], gen, bounds)

@@ -12,11 +12,12 @@ import math
 import numpy as np
 import torch
 
-from tsviz.attacks.base import (
-    MAX_STEPS, Attack, AttackError, AttackResult, check_int, check_positive, margin_success,
-)
+from tsviz.attacks.base import MAX_STEPS, Attack, AttackResult, check_norm, random_ball_point
 from tsviz.attacks.cost_matrix import validate_cost
-from tsviz.attacks.pgd import _check_bool, _check_norm, projected_ascent, _random_start, _resolve_generator
+from tsviz.attacks.errors import AttackError
+from tsviz.attacks.objectives import attack_success
+from tsviz.attacks.pgd import projected_ascent
+from tsviz.core import check_bool, check_int, check_positive
 
 __all__ = ["WPGD", "wasserstein_loss"]
 
@@ -109,8 +110,8 @@ class WPGD(Attack):
     WPGD is untargeted: the direction is set by the cost matrix, so a ``target`` raises
     :class:`~tsviz.attacks.base.AttackError` (use PGD with ``target`` to aim at one class).
     ``success`` is a changed prediction (``argmax f(x_adv) != y``); ``queries`` is ``steps`` per sample;
-    ``history["loss"]`` ``(steps, n)`` is ``l_W`` after each step. ``generator=None`` means a CPU
-    generator seeded 0 (deterministic).
+    ``history["loss"]`` ``(steps, n)`` is ``l_W`` after each step. Randomness (the random start) only
+    from ``generator`` or ``seed`` (neither: a CPU generator seeded 0, deterministic).
     """
 
     name = "wpgd"
@@ -133,20 +134,26 @@ class WPGD(Attack):
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter (``K`` is checked in ``run``)."""
-        check_positive("eps", self.eps)
-        check_positive("alpha", self.alpha)
-        check_int("steps", self.steps, 1, MAX_STEPS)
+        check_positive("eps", self.eps, error=AttackError)
+        check_positive("alpha", self.alpha, error=AttackError)
+        check_int("steps", self.steps, 1, MAX_STEPS, error=AttackError)
         M = validate_cost(self.cost_matrix)
-        p = check_positive("p", self.p)
-        lam = check_positive("lam", self.lam)
+        p = check_positive("p", self.p, error=AttackError)
+        lam = check_positive("lam", self.lam, error=AttackError)
         top = float(M.max())
         if top > 1 and p * math.log10(top) > MAX_COST_POWER_LOG10:
             raise AttackError(f"cost_matrix ** p reaches {top:.4g} ** {p:g}, beyond float32's range; scale the cost "
                               "matrix (e.g. divide by its largest entry) or lower p")
         if lam < MIN_LAM:
-            raise AttackError(f"lam must be at least {MIN_LAM:g} (the entropy term is weighted by 1 / lam), got {lam:g}")
-        _check_norm(self.norm)
-        _check_bool("random_start", self.random_start)
+            raise AttackError(f"lam must be at least {MIN_LAM:g} (the entropy term is weighted by 1 / lam), "
+                              f"got {lam:g}")
+        check_norm(self.norm)
+        check_bool("random_start", self.random_start, error=AttackError)
+
+    @property
+    def stochastic(self) -> bool:  # type: ignore[override]
+        """Whether the attack draws random numbers (its random start)."""
+        return bool(self.random_start)
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """``series x steps`` gradient evaluations."""
@@ -157,7 +164,7 @@ class WPGD(Attack):
             raise AttackError("WPGD is untargeted (the cost matrix sets the direction); pass target=None, "
                               "or use PGD with a target")
         with torch.no_grad():
-            K = int(model(x[:1]).shape[1])
+            K = int(model(x[:1]).shape[1])  # eval mode (guard_model): one series is fine with BatchNorm
         cost = torch.as_tensor(validate_cost(self.cost_matrix, K), dtype=x.dtype, device=x.device)
         p, lam = float(self.p), float(self.lam)
         eps, alpha, steps = float(self.eps), float(self.alpha), int(self.steps)
@@ -165,12 +172,12 @@ class WPGD(Attack):
         def loss_fn(logits: torch.Tensor) -> torch.Tensor:
             return wasserstein_loss(logits, y, cost, p, lam)
 
-        x0 = _random_start(x, eps, self.norm, _resolve_generator(generator), bounds) if self.random_start else x
+        x0 = random_ball_point(x, eps, self.norm, generator, bounds) if self.random_start else x
         x_adv, logits, trace = projected_ascent(model, x, x0, loss_fn, 1.0, eps, alpha, steps, self.norm, bounds,
                                                  progress, label="WPGD")
         return AttackResult(
             x_adv=x_adv,
             queries=np.full(x.shape[0], steps, dtype=np.int64),
-            success=margin_success(logits, y, None).cpu().numpy().astype(bool),
+            success=attack_success(logits, y, None).cpu().numpy().astype(bool),
             history={"loss": trace.cpu().numpy()},
         )

@@ -25,8 +25,11 @@ All four perturb every sample of ``x`` by an amount set by the series' time deri
   ``beta = eps_max = 0.33`` are about 1/10 of the amplitude range of the paper's
   z-normalised UCR data (section III-B).
 * ``clamp`` is eq. 5: ``clamp(v) = min(max(v, -beta), beta)``.
-* Randomness only from ``generator`` (a ``torch.Generator`` on CPU or on ``x``'s device;
-  ``None``: a fresh CPU generator seeded 0, so the call is still deterministic).
+* Randomness (In-Sign-Grad, Rand-Grad) only from ``generator`` (a ``torch.Generator`` on CPU or on
+  ``x``'s device) or ``seed`` (neither: a fresh CPU generator seeded 0, so the call is still
+  deterministic); In-Clamp-Grad and Out-Sign-Grad draw nothing. Every sample is augmented on its
+  own: a batch gives what each series gives alone (for the stochastic two, with the same draws).
+* ``progress(fraction, message)``, optional, is called as the series are augmented, last with 1.
 * Models are left exactly as found (mode and ``requires_grad``); input gradients are taken with
   ``torch.autograd.grad``.
 """
@@ -35,45 +38,36 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
-from tsviz.attacks.base import (
-    AttackError, check_label_range, check_positive, guard_model, input_gradient, model_dtype, model_logits,
+from tsviz.augment.base import (
+    Progress,
+    augment_generator,
+    check_augment_cost,
+    check_magnitude,
+    check_progress,
+    check_series,
+    report_done,
+    uniform_draws,
 )
-from tsviz.attacks.base import resolve_generator as _resolve_generator
 from tsviz.augment.errors import AugmentError
-from tsviz.core import as_labels, as_series, check_budget, check_cost, check_model_input
+from tsviz.core import (
+    as_labels,
+    as_series,
+    check_label_range,
+    check_model_input,
+    guard_model,
+    input_gradient,
+    model_device,
+    model_dtype,
+    model_logits,
+)
 
-__all__ = ["in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "GRAD_BATCH"]
+__all__ = ["in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "resolve_derivative", "clamp_beta",
+           "GRAD_BATCH"]
 
 #: Series per forward/backward pass in :func:`out_sign_grad`.
 GRAD_BATCH = 512
-
-
-def check_number(name: str, value: Any, *, allow_zero: bool = False, upper: float | None = None) -> float:
-    """A finite number ``> 0`` (``>= 0``), at most ``upper``; else :class:`AugmentError`."""
-    return check_positive(name, value, allow_zero=allow_zero, upper=upper, error=AugmentError)
-
-
-def check_magnitude(name: str, value: Any, x: torch.Tensor, *, allow_zero: bool = False) -> float:
-    """A magnitude in signal units (``beta``, ``eps_max``), held to the data's scale and float32's
-    range like an attack budget (:func:`tsviz.core.check_budget`; ``beta = 1e300`` would overflow)."""
-    return check_budget(name, value, x, allow_zero=allow_zero, error=AugmentError)
-
-
-def resolve_generator(generator: torch.Generator | None) -> torch.Generator:
-    """``generator``, or a fresh CPU generator seeded 0; :class:`AugmentError` for anything else."""
-    return _resolve_generator(generator, error=AugmentError)
-
-
-def check_series(x: Any, name: str = "x") -> torch.Tensor:
-    """``x`` ``(n, C, T)`` by :func:`tsviz.core.as_series`: real (complex refused), finite, within
-    float32's range, as a float32 tensor on its own device (numpy: CPU)."""
-    return as_series(x, name=name, error=AugmentError)
-
-
-def rand_like(shape: tuple[int, ...], generator: torch.Generator, like: torch.Tensor) -> torch.Tensor:
-    """``U[0, 1)`` draws of ``shape`` from ``generator`` (on its device), moved to ``like``'s device/dtype."""
-    return torch.rand(shape, generator=generator, device=generator.device).to(like.device, like.dtype)
 
 
 def resolve_derivative(derivative: Any, x: torch.Tensor) -> torch.Tensor:
@@ -104,17 +98,12 @@ def resolve_derivative(derivative: Any, x: torch.Tensor) -> torch.Tensor:
     return d.detach().to(x.device, x.dtype)
 
 
-def _check_cost(name: str, n: int, passes: int = 1) -> None:
-    factors = {"series": n} if passes <= 1 else {"series": n, "model passes per series": passes}
-    check_cost(name, factors, error=AugmentError)
-
-
 def clamp_beta(dzdt: torch.Tensor, beta: float) -> torch.Tensor:
     """Eq. 5: ``dz/dt`` clipped into ``[-beta, beta]``."""
     return dzdt.clamp(-beta, beta)
 
 
-def in_clamp_grad(x: Any, derivative: Any, *, beta: float = 0.33) -> torch.Tensor:
+def in_clamp_grad(x: Any, derivative: Any, *, beta: float = 0.33, progress: Progress | None = None) -> torch.Tensor:
     """In-Clamp-Grad (section II-A, eq. 4-5): ``x + clamp(dz/dt, -beta, beta)``.
 
     Each sample moves along the series' own time derivative by at most ``beta``, which keeps
@@ -128,6 +117,8 @@ def in_clamp_grad(x: Any, derivative: Any, *, beta: float = 0.33) -> torch.Tenso
         A fitted ODENet or a precomputed ``dzdt`` shaped like ``x``.
     beta : float, default 0.33
         Clamp bound (> 0), in signal units (the paper's 0.33).
+    progress : callable ``(fraction, message)``, optional
+        Called once the series are augmented (fraction 1).
 
     Returns
     -------
@@ -136,13 +127,17 @@ def in_clamp_grad(x: Any, derivative: Any, *, beta: float = 0.33) -> torch.Tenso
     """
     x = check_series(x)
     beta = check_magnitude("beta", beta, x)
-    _check_cost("in_clamp_grad", x.shape[0])
+    check_progress(progress)
+    check_augment_cost("in_clamp_grad", x.shape[0])
     with torch.no_grad():
-        return x + clamp_beta(resolve_derivative(derivative, x), beta)
+        out = x + clamp_beta(resolve_derivative(derivative, x), beta)
+    report_done(progress, "in_clamp_grad", x.shape[0])
+    return out
 
 
 def in_sign_grad(x: Any, derivative: Any, *, eps_max: float = 0.33, per: str = "series",
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None, seed: int | None = None,
+                 progress: Progress | None = None) -> torch.Tensor:
     """In-Sign-Grad (section II-A, eq. 7): ``x + eps * sign(dz/dt)``, ``eps ~ U[0, eps_max]``.
 
     The paper says "eps is a random value between 0.0 and 0.33" (eq. 7) but fig. 2 says "each
@@ -162,8 +157,10 @@ def in_sign_grad(x: Any, derivative: Any, *, eps_max: float = 0.33, per: str = "
         Upper end of the uniform draw (>= 0), in signal units.
     per : {"series", "step"}
         Draw ``eps`` once per series (default) or once per sample.
-    generator : torch.Generator, optional
-        Source of the draws (``None``: seeded 0).
+    generator, seed : optional
+        Source of the draws: a generator, or a seed (neither: seed 0).
+    progress : callable ``(fraction, message)``, optional
+        Called once the series are augmented (fraction 1).
 
     Returns
     -------
@@ -174,17 +171,20 @@ def in_sign_grad(x: Any, derivative: Any, *, eps_max: float = 0.33, per: str = "
     eps_max = check_magnitude("eps_max", eps_max, x, allow_zero=True)
     if per not in ("series", "step"):
         raise AugmentError(f"per must be 'series' or 'step', got {per!r}")
-    gen = resolve_generator(generator)
-    _check_cost("in_sign_grad", x.shape[0])
+    gen = augment_generator(generator, seed=seed)
+    check_progress(progress)
+    check_augment_cost("in_sign_grad", x.shape[0])
     with torch.no_grad():
         dzdt = resolve_derivative(derivative, x)
         shape = (x.shape[0], 1, 1) if per == "series" else tuple(x.shape)
-        eps = rand_like(shape, gen, x) * eps_max
-        return x + eps * torch.sign(dzdt)
+        eps = uniform_draws(gen, shape, x) * eps_max
+        out = x + eps * torch.sign(dzdt)
+    report_done(progress, "in_sign_grad", x.shape[0])
+    return out
 
 
 def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
-                  beta: float = 0.33) -> torch.Tensor:
+                  beta: float = 0.33, progress: Progress | None = None) -> torch.Tensor:
     """Out-Sign-Grad (section II-B, eq. 9): ``x + sign(dL/dx) * |clamp(dz/dt)|``.
 
     ``L`` is the cross-entropy of the classifier ``g`` (``model``, logits) at the true labels:
@@ -193,7 +193,8 @@ def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
     direction is the FGSM direction ``sign(grad_x CE(g(x), y))`` and the magnitude per sample is
     ``|clamp(dz/dt, -beta, beta)|``. The gradient is taken in eval mode with
     ``torch.autograd.grad`` in batches of :data:`GRAD_BATCH` series; the model's mode and its
-    parameters' ``requires_grad`` are restored (:func:`tsviz.attacks.base.guard_model`).
+    parameters' ``requires_grad`` are restored (:func:`tsviz.core.guard_model`). The gradient is
+    taken on the model's device (:func:`tsviz.core.model_device`) and the result returned on ``x``'s.
 
     Parameters
     ----------
@@ -207,6 +208,8 @@ def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
         A fitted ODENet or a precomputed ``dzdt`` shaped like ``x``.
     beta : float, default 0.33
         Clamp bound (> 0) of the magnitude, in signal units.
+    progress : callable ``(fraction, message)``, optional
+        Called after every batch of :data:`GRAD_BATCH` series, the last call with 1.
 
     Returns
     -------
@@ -214,8 +217,6 @@ def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
         The augmented series; ``|x_aug - x| <= beta`` everywhere and the change has the sign of
         the loss gradient wherever both are non-zero.
     """
-    import torch.nn.functional as F
-
     if model is None or not isinstance(model, torch.nn.Module):
         raise AugmentError(f"model must be a torch.nn.Module classifier, got {type(model).__name__}")
     x = check_series(x).to(model_dtype(model))
@@ -224,30 +225,36 @@ def out_sign_grad(x: Any, y: Any, model: torch.nn.Module, derivative: Any, *,
     if y is None:
         raise AugmentError("y (the true labels) is required by out_sign_grad")
     yt = as_labels(y, x.shape[0], error=AugmentError, device=x.device)
-    _check_cost("out_sign_grad", x.shape[0], passes=3)  # dz/dt, the clean check, one gradient
+    check_progress(progress)
+    check_augment_cost("out_sign_grad", x.shape[0], passes=3)  # dz/dt, the clean check, one gradient
     with torch.no_grad():
         mag = clamp_beta(resolve_derivative(derivative, x), beta).abs()
+    dev, n = model_device(model), x.shape[0]
     signs = []
     with guard_model(model):
-        k = int(model_logits(model, x, error=AugmentError).shape[1])
+        xm, ym = x.to(dev), yt.to(dev)
+        k = int(model_logits(model, xm, error=AugmentError).shape[1])
         check_label_range(yt, k, error=AugmentError)
-        for i in range(0, x.shape[0], GRAD_BATCH):
-            xb, yb = x[i:i + GRAD_BATCH], yt[i:i + GRAD_BATCH]
+        for i in range(0, n, GRAD_BATCH):
+            xb, yb = xm[i:i + GRAD_BATCH], ym[i:i + GRAD_BATCH]
 
             def ce(logits: torch.Tensor, yb: torch.Tensor = yb) -> torch.Tensor:
                 return F.cross_entropy(logits, yb, reduction="none")
 
             try:
-                grad, _ = input_gradient(model, xb, ce)
-            except AttackError as exc:  # no input gradient: say it in this family's words
+                grad, _ = input_gradient(model, xb, ce, error=AugmentError)
+            except AugmentError as exc:  # no input gradient: say which augmentation needs it
                 raise AugmentError(f"out_sign_grad needs the model's input gradient: {exc}") from None
-            signs.append(torch.sign(grad))
+            signs.append(torch.sign(grad).to(x.device))
+            if progress is not None:
+                stop = min(i + GRAD_BATCH, n)
+                progress(stop / n, f"out_sign_grad: {stop}/{n} series")
     with torch.no_grad():
         return x + torch.cat(signs).to(x.dtype) * mag
 
 
-def rand_grad(x: Any, derivative: Any, *, beta: float = 0.33,
-              generator: torch.Generator | None = None) -> torch.Tensor:
+def rand_grad(x: Any, derivative: Any, *, beta: float = 0.33, generator: torch.Generator | None = None,
+              seed: int | None = None, progress: Progress | None = None) -> torch.Tensor:
     """Rand-Grad (section II-B, eq. 10): ``x + s * |clamp(dz/dt)|`` with random signs ``s``.
 
     The control for Out-Sign-Grad: the loss-gradient sign is replaced by an independent random
@@ -261,8 +268,10 @@ def rand_grad(x: Any, derivative: Any, *, beta: float = 0.33,
         A fitted ODENet or a precomputed ``dzdt`` shaped like ``x``.
     beta : float, default 0.33
         Clamp bound (> 0), in signal units.
-    generator : torch.Generator, optional
-        Source of the signs (``None``: seeded 0).
+    generator, seed : optional
+        Source of the signs: a generator, or a seed (neither: seed 0).
+    progress : callable ``(fraction, message)``, optional
+        Called once the series are augmented (fraction 1).
 
     Returns
     -------
@@ -271,9 +280,12 @@ def rand_grad(x: Any, derivative: Any, *, beta: float = 0.33,
     """
     x = check_series(x)
     beta = check_magnitude("beta", beta, x)
-    gen = resolve_generator(generator)
-    _check_cost("rand_grad", x.shape[0])
+    gen = augment_generator(generator, seed=seed)
+    check_progress(progress)
+    check_augment_cost("rand_grad", x.shape[0])
     with torch.no_grad():
         mag = clamp_beta(resolve_derivative(derivative, x), beta).abs()
-        s = torch.where(rand_like(tuple(x.shape), gen, x) < 0.5, -1.0, 1.0).to(x.dtype)
-        return x + s * mag
+        s = torch.where(uniform_draws(gen, tuple(x.shape), x) < 0.5, -1.0, 1.0).to(x.dtype)
+        out = x + s * mag
+    report_done(progress, "rand_grad", x.shape[0])
+    return out

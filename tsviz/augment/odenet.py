@@ -16,7 +16,6 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsviz.augment.base import Progress, augment_generator, check_progress
 from tsviz.augment.errors import AugmentError
-from tsviz.core import as_series, check_cost
+from tsviz.core import as_series, check_choice, check_cost, check_int, check_positive, check_seed, model_device
+from tsviz.core.arrays import readonly
 
 __all__ = [
     "ODENet", "ODEFit", "fit_odenet", "derivative", "save_odenet", "load_odenet",
@@ -89,7 +90,7 @@ class ODENet(nn.Module):
     def __init__(self, hidden: int = 25) -> None:
         super().__init__()
         self.hidden = hidden
-        h = _check_int("hidden", hidden, 1, MAX_ODE_HIDDEN)
+        h = check_int("hidden", hidden, 1, MAX_ODE_HIDDEN, error=AugmentError)
         # the default initialisation draws from the global RNG: keep its state untouched
         # (fit_odenet re-draws every weight from its own seeded generator)
         with torch.random.fork_rng(devices=[]):
@@ -142,23 +143,13 @@ class ODEFit:
     params: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "history", readonly(np.asarray(self.history, dtype=np.float64)))
+
     def summary(self) -> dict[str, Any]:
         """Small JSON-able dict: final loss, epochs, pairs, seconds and the parameters."""
         return {"final_loss": float(self.history[-1]) if len(self.history) else float("nan"),
                 "epochs": int(len(self.history)), "seconds": float(self.seconds), **self.params}
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise AugmentError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
-
-
-def _check_pos(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or (value < 0 if allow_zero else value <= 0):
-        raise AugmentError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return float(value)
 
 
 def _series_tensor(X: Any, name: str = "X") -> torch.Tensor:
@@ -190,9 +181,9 @@ def _resolve_dt(dt: float | None, fs: float | None) -> float:
     if dt is not None and fs is not None:
         raise AugmentError("give dt or fs, not both (dt = 1/fs)")
     if fs is not None:
-        value, name = 1.0 / _check_pos("fs", fs), "fs"
+        value, name = 1.0 / check_positive("fs", fs, error=AugmentError), "fs"
     else:
-        value, name = (1.0, "dt") if dt is None else (_check_pos("dt", dt), "dt")
+        value, name = (1.0, "dt") if dt is None else (check_positive("dt", dt, error=AugmentError), "dt")
     if not DT_RANGE[0] <= value <= DT_RANGE[1]:
         raise AugmentError(f"{name} = {fs if name == 'fs' else dt!r} gives a sampling step dt = {value:g} outside "
                            f"[{DT_RANGE[0]:g}, {DT_RANGE[1]:g}] (times and rates would leave float32's range)")
@@ -213,7 +204,7 @@ def fit_odenet(
     device: str | torch.device | None = None,
     max_pairs: int = 200_000,
     method: str = "rk4",
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> ODEFit:
     """Fit an :class:`ODENet` to series ``X`` by one-step ODE integration (eq. 2).
 
@@ -261,7 +252,9 @@ def fit_odenet(
         Hidden units of the :class:`ODENet`.
     seed : int, default 0
         Seeds the weight initialisation, the pair subsample and the shuffling (a private
-        ``torch.Generator``; the global RNG is untouched). Same seed -> same ODENet.
+        ``torch.Generator``; the global RNG is untouched). Same seed -> same ODENet. A fit takes a
+        seed, not a generator: the seed is written on the ODENet's card, so the fit can be
+        reproduced from the card (a generator's state cannot be written there).
     device : str or torch.device, optional
         Where to train (``None``: :func:`tsviz.device.default_device`).
     max_pairs : int, default 200_000
@@ -291,17 +284,15 @@ def fit_odenet(
 
     dt = _resolve_dt(dt, fs)
     if epochs is not None:
-        epochs = _check_int("epochs", epochs, 1, MAX_ODE_EPOCHS)
-    lr = _check_pos("lr", lr)
-    weight_decay = _check_pos("weight_decay", weight_decay, allow_zero=True)
-    batch_size = _check_int("batch_size", batch_size, 2, MAX_ODE_BATCH_SIZE)
-    hidden = _check_int("hidden", hidden, 1, MAX_ODE_HIDDEN)
-    seed = _check_int("seed", seed, 0, 2**63 - 1)
-    max_pairs = _check_int("max_pairs", max_pairs, 2, MAX_ODE_PAIRS)
-    if method not in ODE_METHODS:
-        raise AugmentError(f"method must be one of {ODE_METHODS}, got {method!r}")
-    if progress is not None and not callable(progress):
-        raise AugmentError("progress must be a callable (fraction, message) or None")
+        epochs = check_int("epochs", epochs, 1, MAX_ODE_EPOCHS, error=AugmentError)
+    lr = check_positive("lr", lr, error=AugmentError)
+    weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True, error=AugmentError)
+    batch_size = check_int("batch_size", batch_size, 2, MAX_ODE_BATCH_SIZE, error=AugmentError)
+    hidden = check_int("hidden", hidden, 1, MAX_ODE_HIDDEN, error=AugmentError)
+    seed = check_seed(seed, error=AugmentError)
+    max_pairs = check_int("max_pairs", max_pairs, 2, MAX_ODE_PAIRS, error=AugmentError)
+    check_choice("method", method, ODE_METHODS, error=AugmentError)
+    check_progress(progress)
     dev = resolve_device(device)
     X = _series_tensor(X)
     n, C, T = X.shape
@@ -309,7 +300,7 @@ def fit_odenet(
         raise AugmentError(f"X needs at least 2 time steps to form (z(t_i-1), z(t_i)) pairs, got T={T}")
 
     start = time.perf_counter()
-    gen = torch.Generator().manual_seed(seed)
+    gen = augment_generator(seed=seed)
     X = X.to(torch.float32)
     z0 = X[:, :, :-1].reshape(-1)
     z1 = X[:, :, 1:].reshape(-1)
@@ -379,12 +370,6 @@ def default_epochs(n_pairs: int, batch_size: int) -> int:
     return min(MAX_ODE_EPOCHS, max(1, math.ceil(DEFAULT_ODE_STEPS / steps_per_epoch)))
 
 
-def _module_device(module: nn.Module) -> torch.device:
-    for t in module.buffers():
-        return t.device
-    return torch.device("cpu")
-
-
 @torch.no_grad()
 def derivative(odenet: ODENet, x: torch.Tensor | np.ndarray) -> torch.Tensor:
     """The learned ``dz/dt`` of every sample of ``x`` (eq. 3): ``f(z(t_i), t_i)``.
@@ -401,14 +386,14 @@ def derivative(odenet: ODENet, x: torch.Tensor | np.ndarray) -> torch.Tensor:
     Tensor, shape ``(n, C, T)``
         ``dz/dt`` in signal units per time unit of the fit (per step by default), float32 on
         ``x``'s device (numpy: CPU), without autograd history; ``x`` is checked by
-        :func:`tsviz.core.as_series` (complex, NaN/Inf and values beyond float32 refused). Evaluated in eval mode (BatchNorm running
-        statistics), in chunks of 2**20 points; ``odenet``'s mode is restored and the network is
-        never moved (a copy is used when it lives on another device).
+        :func:`tsviz.core.as_series` (complex, NaN/Inf and values beyond float32 refused).
+        Evaluated in eval mode (BatchNorm running statistics), in chunks of 2**20 points;
+        ``odenet``'s mode is restored and the network is never moved (a copy is used when it lives on another device).
     """
     if not isinstance(odenet, ODENet):
         raise AugmentError(f"odenet must be an ODENet, got {type(odenet).__name__}")
     xt = as_series(x, error=AugmentError)
-    net = odenet if _module_device(odenet) == xt.device else copy.deepcopy(odenet).to(xt.device)
+    net = odenet if model_device(odenet) == xt.device else copy.deepcopy(odenet).to(xt.device)
     was_training = net.training
     net.eval()
     try:
@@ -446,7 +431,7 @@ def save_odenet(odenet: ODENet, path: str | os.PathLike, card: dict[str, Any] | 
     from safetensors.torch import save_file
 
     from tsviz import __version__
-    from tsviz.models.checkpoint import jsonable, checkpoint_paths
+    from tsviz.models.checkpoint import checkpoint_paths, jsonable
 
     if not isinstance(odenet, ODENet):
         raise AugmentError(f"odenet must be an ODENet, got {type(odenet).__name__}")

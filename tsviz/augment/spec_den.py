@@ -10,7 +10,17 @@ from typing import Any
 
 import torch
 
-from tsviz.augment.gradient_augment import _check_cost, check_number, check_series, rand_like, resolve_generator
+from tsviz.augment.base import (
+    Progress,
+    augment_generator,
+    check_augment_cost,
+    check_progress,
+    check_series,
+    report_done,
+    uniform_draws,
+)
+from tsviz.augment.errors import AugmentError
+from tsviz.core import check_positive
 
 __all__ = ["spec_den", "SPEC_DEN_MAX_TRIPLE_GAIN", "SPEC_DEN_MAX_TRIPLE_LOSS"]
 
@@ -22,8 +32,8 @@ SPEC_DEN_MAX_TRIPLE_GAIN = 1.0 / (1.0 + math.sqrt(33.0))
 SPEC_DEN_MAX_TRIPLE_LOSS = 1.0 / 16.0
 
 
-def spec_den(x: Any, *, energy: float = 0.9, share: float = 0.75,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+def spec_den(x: Any, *, energy: float = 0.9, share: float = 0.75, generator: torch.Generator | None = None,
+             seed: int | None = None, progress: Progress | None = None) -> torch.Tensor:
     """Spec-Den (section II-C, eq. 11-14): move energy between the weakest frequency components.
 
     Per series and channel (each row ``x[i, c]`` of length ``T`` separately):
@@ -72,20 +82,31 @@ def spec_den(x: Any, *, energy: float = 0.9, share: float = 0.75,
         Energy fraction of the untouched top components (eq. 13), in ``(0, 1]``.
     share : float, default 0.75
         Largest fraction of the tail components that is perturbed, in ``[0, 1]``.
-    generator : torch.Generator, optional
-        Chooses the perturbed triples (``None``: seeded 0, deterministic).
+    generator, seed : optional
+        Choose the perturbed triples: a generator, or a seed (neither: seed 0, deterministic).
+    progress : callable ``(fraction, message)``, optional
+        Called once the series are augmented (fraction 1).
 
     Returns
     -------
     Tensor, shape ``(n, C, T)``
         Real series, float32 on ``x``'s device (numpy: CPU); computed in float64.
     """
-    energy = check_number("energy", energy, upper=1.0)
-    share = check_number("share", share, allow_zero=True, upper=1.0)
+    energy = check_positive("energy", energy, upper=1.0, error=AugmentError)
+    share = check_positive("share", share, allow_zero=True, upper=1.0, error=AugmentError)
     x = check_series(x)
-    gen = resolve_generator(generator)
+    gen = augment_generator(generator, seed=seed)
+    check_progress(progress)
     n, C, T = x.shape
-    _check_cost("spec_den", n)  # one FFT and inverse FFT per series (no model)
+    check_augment_cost("spec_den", n)  # one FFT and inverse FFT per series (no model)
+    out = _spec_den(x, energy, share, gen)
+    report_done(progress, "spec_den", n)
+    return out
+
+
+def _spec_den(x: torch.Tensor, energy: float, share: float, gen: torch.Generator) -> torch.Tensor:
+    """The algorithm of :func:`spec_den` on checked inputs."""
+    n, C, T = x.shape
     B = n * C
     if B == 0 or T < 2:
         return x.clone()
@@ -115,7 +136,7 @@ def spec_den(x: Any, *, energy: float = 0.9, share: float = 0.75,
             return x.clone()
         avail = torch.div(m, 3, rounding_mode="floor")
         k = torch.floor(share * m.to(torch.float64) / 3 + 1e-9).to(torch.long).clamp(max=avail)
-        scores = rand_like((B, J), gen, mag)
+        scores = uniform_draws(gen, (B, J), mag)
         scores = torch.where(torch.arange(J, device=x.device) < avail[:, None], scores, torch.full_like(scores, 2.0))
         rank = torch.argsort(torch.argsort(scores, dim=1, stable=True), dim=1)
         chosen = rank < k[:, None]                                       # (B, J)

@@ -21,19 +21,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from tsviz.attacks.base import MAX_STEPS
-from tsviz.attacks.pgd import PGD
-from tsviz.certify.compare import CertConfig, _passes
+from tsviz.attacks import PGD
+from tsviz.certify.caps import CAPS, MAX_ATTACK_SAMPLES
+from tsviz.certify.checks import base_seed, check_finite_parameters, seeded_generator
+from tsviz.certify.compare import CertConfig
 from tsviz.certify.errors import CertifyCostError, CertifyError
-from tsviz.certify.smoothing import ABSTAIN, MAX_N, Smoothed, _int
-from tsviz.certify.soft import MAX_SOFT_DRAWS, SoftSmoothed
-from tsviz.core import as_labels, as_series, check_budget, check_cost, check_model_input
+from tsviz.certify.result import ABSTAIN
+from tsviz.certify.soft import SoftSmoothed
+from tsviz.core import as_labels, as_series, check_budget, check_cost, check_int, check_model_input, model_device
 from tsviz.models.inference import predict_logits
 
 __all__ = ["attack_success_rates", "MAX_ATTACK_SAMPLES"]
-
-#: Largest number of series attacked per call (each PGD step runs draws x masks forwards per series).
-MAX_ATTACK_SAMPLES = 500
 
 
 def _pgd(eps: float, steps: int) -> PGD:
@@ -48,21 +46,25 @@ def _benign_predict(model: torch.nn.Module, xs: torch.Tensor) -> np.ndarray:
 
 def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequence[float], *,
                          benign: torch.nn.Module | None = None, steps: int = 10, draws: int = 8,
-                         n: int = 1000, alpha: float = 0.001, seed: int = 0,
-                         progress: Callable[[float, str], None] | None = None):
+                         n: int = 1000, alpha: float = 0.001, generator: torch.Generator | None = None,
+                         seed: int | None = None, progress: Callable[[float, str], None] | None = None):
     """ASR of PGD-L2 at each budget against ``benign`` (if given) and each smoothed configuration.
 
     Parameters
     ----------
     configs : CertConfig sequence (the smoothed classifiers; labels name the rows)
-    x : (N, C, T) float series, ``N <= MAX_ATTACK_SAMPLES``; y : (N,) int labels (integers only)
+    x : (N, C, T) float series, ``N <= CAPS["attack_series"]``; y : (N,) int labels (integers only)
     eps_values : L2 budgets (signal units), each > 0 and at most :func:`tsviz.core.budget_limit`
         of ``x`` for the L2 norm
     benign : nn.Module or None, attacked without noise (row label ``"Benign"``)
-    steps : PGD iterations (step size ``2.5 * eps / steps``, Madry et al.'s rule)
-    draws : noise draws per series per PGD step on the soft smoothed classifier
+    steps : PGD iterations, at most ``CAPS["pgd_steps"]`` (step size ``2.5 * eps / steps``, Madry
+        et al.'s rule)
+    draws : noise draws per series per PGD step on the soft smoothed classifier (``CAPS["draws"]``)
     n, alpha : PREDICT draws and level for judging the smoothed classifiers
-    seed : seeds the attack's noise and PREDICT
+    generator, seed : randomness of the attack's noise and of PREDICT (:mod:`tsviz.core.random`):
+        streams seeded ``seed`` (0 when None; PREDICT ``seed + 1``) or from one draw of
+        ``generator``; both given is an error
+    progress : callable(fraction, message) or None; reaches 1.0 at the end
 
     A model output that is not finite is no prediction: the benign model's then counts as
     :data:`ABSTAIN` (not clean-correct; after the attack, a success), the smoothed classifiers'
@@ -77,15 +79,16 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
     """
     import pandas as pd
 
-    x = as_series(x, error=CertifyError, max_series=MAX_ATTACK_SAMPLES)
+    x = as_series(x, error=CertifyError, max_series=CAPS["attack_series"])
     y_np = as_labels(y, x.shape[0], error=CertifyError).cpu().numpy()
     eps_values = list(eps_values)
     if not eps_values:
         raise CertifyError("eps_values must be non-empty finite numbers > 0, got []")
     eps_values = [check_budget("eps_values", e, x, norm="l2", error=CertifyError) for e in eps_values]
-    steps = _int("steps", steps, 1, MAX_STEPS)
-    draws = _int("draws", draws, 1, MAX_SOFT_DRAWS)
-    n = _int("n", n, 1, MAX_N)
+    steps = check_int("steps", steps, 1, CAPS["pgd_steps"], error=CertifyError)
+    draws = check_int("draws", draws, 1, CAPS["draws"], error=CertifyError)
+    n = check_int("n", n, 1, CAPS["n"], error=CertifyError)
+    seed = base_seed(generator, seed)
     configs = list(configs)
     if not all(isinstance(c, CertConfig) for c in configs):
         raise CertifyError("configs must be CertConfig objects")
@@ -95,8 +98,8 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
         if not isinstance(benign, torch.nn.Module):
             raise CertifyError(f"benign must be an nn.Module or None, got {type(benign).__name__}")
         check_model_input(benign, x, error=CertifyError)
-        Smoothed._check_parameters([benign])
-    per = (steps + 1 if benign is not None else 0) + sum(_passes(c) * (steps * draws + n) for c in configs)
+        check_finite_parameters([benign])
+    per = (steps + 1 if benign is not None else 0) + sum(c.model_passes() * (steps * draws + n) for c in configs)
     check_cost("PGD-L2 attack success rates", {"series": x.shape[0], "budgets + 1 (clean)": len(eps_values) + 1,
                "model passes per series and budget, summed over classifiers": per}, error=CertifyCostError)
     targets = ([("Benign", None)] if benign is not None else []) + [(c.label, c) for c in configs]
@@ -105,7 +108,7 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
     rows = []
     for label, cfg in targets:
         if cfg is None:
-            device = next((p.device for p in benign.parameters()), torch.device("cpu"))
+            device = model_device(benign)
             xd, yd = x.to(device), torch.as_tensor(y_np, device=device)
 
             def judge(xs):
@@ -114,13 +117,13 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
             attacked = benign
         else:
             sm = cfg.smoothed(x.shape[2])
-            device = sm._device(sm._members())
+            device = sm.device()
             xd, yd = x.to(device), torch.as_tensor(y_np, device=device)
 
-            def judge(xs, sm=sm):
-                return sm.predict(xs, n=n, alpha=alpha, seed=seed + 1)
+            def judge(xs, sm=sm, device=device):
+                return sm.predict(xs, n=n, alpha=alpha, generator=seeded_generator(seed, 1, device))
 
-            attacked = SoftSmoothed(sm, draws, torch.Generator(device=device).manual_seed(seed))
+            attacked = SoftSmoothed(sm, draws, seeded_generator(seed, 0, device))
         clean = np.asarray(judge(xd))
         if cfg is None and bool((clean == ABSTAIN).all()):
             raise CertifyError("the benign model's output is NaN or Inf on every clean series; nothing to attack")
@@ -132,7 +135,7 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
             asr = abstain = float("nan")
             if ok.any():
                 idx = torch.as_tensor(np.flatnonzero(ok), device=device)
-                gen = torch.Generator(device=device).manual_seed(seed)
+                gen = seeded_generator(seed, 0, device)
                 x_adv = _pgd(eps, steps).run(attacked, xd[idx], yd[idx], generator=gen).x_adv
                 pred = np.asarray(judge(x_adv))
                 asr = float(np.mean(pred != y_np[ok]))

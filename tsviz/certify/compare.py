@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
+from tsviz.certify.caps import CAPS, MAX_CONFIGS
+from tsviz.certify.checks import base_seed
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.masks import MASK_KINDS, binomial_masks, continuous_masks
 from tsviz.certify.metrics import average_certified_radius, certified_accuracy
-from tsviz.certify.smoothing import ABSTAIN, MAX_SAMPLES, REASON_NONFINITE, CertResult, Smoothed
-from tsviz.core import as_labels, as_series, check_cost
+from tsviz.certify.result import ABSTAIN, REASON_NONFINITE, CertResult
+from tsviz.certify.smoothing import Smoothed
+from tsviz.core import as_labels, as_series, check_cost, check_int
 
 __all__ = ["CertConfig", "Comparison", "certify_configs", "MAX_CONFIGS"]
-
-#: Largest number of configurations compared in one call.
-MAX_CONFIGS = 32
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ class CertConfig:
         models = list(self.models) if isinstance(self.models, (list, tuple)) else self.models
         return Smoothed(models, self.sigma, self.masks(T), batch_size=batch_size)
 
+    def model_passes(self) -> int:
+        """Model evaluations per noise draw: masks x ensemble members (for cost checks; bad values
+        are refused later, by :meth:`masks`)."""
+        m = self.n_masks if self.mask_kind and isinstance(self.n_masks, (int, np.integer)) else 1
+        return max(int(m), 1) * (len(self.models) if isinstance(self.models, (list, tuple)) else 1)
+
     def describe(self) -> dict[str, Any]:
         """Plain settings for tables: label, sigma, members, masks, m, keep."""
         members = len(self.models) if isinstance(self.models, (list, tuple)) else 1
@@ -92,34 +99,40 @@ class Comparison:
     radii: np.ndarray
     curves: dict[str, np.ndarray]
 
+    def summary(self) -> dict[str, Any]:
+        """Per configuration: ACR, clean accuracy (certified at radius 0), abstain rate; plus the grid size."""
+        rows = self.table.to_dict(orient="records")
+        n_series = next((int(r.radius.shape[0]) for r in self.results.values()), 0)
+        return {"configs": [r["label"] for r in rows], "n_series": n_series, "points": int(self.radii.shape[0]),
+                "acr": {r["label"]: float(r["acr"]) for r in rows},
+                "clean_accuracy": {r["label"]: float(r["clean_accuracy"]) for r in rows},
+                "abstain_rate": {r["label"]: float(r["abstain_rate"]) for r in rows}}
+
 
 def _labels(y, n: int) -> np.ndarray:
     """``y`` as int64 ``(n,)``: integer labels only (:func:`tsviz.core.as_labels`)."""
     return as_labels(y, n, error=CertifyError).cpu().numpy()
 
 
-def _passes(cfg: CertConfig) -> int:
-    """Masks x members of one configuration (for the cost check; bad values are refused later)."""
-    m = cfg.n_masks if cfg.mask_kind and isinstance(cfg.n_masks, (int, np.integer)) else 1
-    return max(int(m), 1) * (len(cfg.models) if isinstance(cfg.models, (list, tuple)) else 1)
-
-
 def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: int = 1000, alpha: float = 0.001,
-                    bound: str = "cohen", seed: int = 0, radii: Sequence[float] = (), points: int = 200,
-                    batch_size: int | str = "auto",
+                    bound: str = "cohen", generator: torch.Generator | None = None, seed: int | None = None,
+                    radii: Sequence[float] = (), points: int = 200, batch_size: int | str = "auto",
                     progress: Callable[[float, str], None] | None = None) -> Comparison:
     """Certify every configuration on ``x`` with the same settings and noise seed.
 
     Parameters
     ----------
-    configs : sequence of CertConfig with distinct labels (1 to ``MAX_CONFIGS``)
+    configs : sequence of CertConfig with distinct labels (1 to ``CAPS["configs"]``)
     x : (N, C, T) series; y : (N,) int labels
-    n0, n, alpha, bound, seed : passed to :meth:`Smoothed.certify`; the total cost
+    generator, seed : every configuration is certified with the same noise seed: ``seed`` (0 when
+        None) or one integer drawn from ``generator`` (:mod:`tsviz.core.random`); both given is an error
+    n0, n, alpha, bound : passed to :meth:`Smoothed.certify`; the total cost
         ``N x (n0 + n) x sum over configurations of masks x members`` is held to
         :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`)
     radii : radii (signal units) at which the table reports certified accuracy
-    points : size of the common radius grid of the curves (0 to the largest certified radius)
-    progress : callable(fraction, message) or None
+    points : size of the common radius grid of the curves (0 to the largest certified radius),
+        in ``[2, CAPS["points"]]``
+    progress : callable(fraction, message) or None; reaches 1.0 at the end
 
     Returns
     -------
@@ -128,12 +141,12 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
     import pandas as pd
 
     configs = list(configs)
-    if not 1 <= len(configs) <= MAX_CONFIGS or not all(isinstance(c, CertConfig) for c in configs):
-        raise CertifyError(f"configs must be 1 to {MAX_CONFIGS} CertConfig objects")
+    if not 1 <= len(configs) <= CAPS["configs"] or not all(isinstance(c, CertConfig) for c in configs):
+        raise CertifyError(f"configs must be 1 to {CAPS['configs']} CertConfig objects")
     labels = [c.label for c in configs]
     if len(set(labels)) != len(labels):
         raise CertifyError(f"configuration labels must be distinct, got {labels}")
-    x = as_series(x, error=CertifyError, max_series=MAX_SAMPLES)
+    x = as_series(x, error=CertifyError, max_series=CAPS["series"])
     y = _labels(y, x.shape[0])
     try:
         radii = [float(r) for r in radii]
@@ -141,10 +154,10 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
         raise CertifyError(f"radii must be finite numbers >= 0, got {radii!r}") from None
     if any(not np.isfinite(r) or r < 0 for r in radii):
         raise CertifyError(f"radii must be finite numbers >= 0, got {radii}")
-    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 2 <= points <= 100_000:
-        raise CertifyError(f"points must be an integer in [2, 100000], got {points!r}")
+    points = check_int("points", points, 2, CAPS["points"], error=CertifyError)
+    seed = base_seed(generator, seed)
     draws = (n0 + n) if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (n0, n)) else 0
-    passes = sum(_passes(c) for c in configs)
+    passes = sum(c.model_passes() for c in configs)
     check_cost(f"certification of {len(configs)} configuration(s)",
                {"series": x.shape[0], "noise draws (n0 + n)": draws,
                 "masks x ensemble members, summed over configurations": passes}, error=CertifyCostError)

@@ -7,14 +7,16 @@ that the smoothed classifier counts, and ensembling shrinks the variance of ``z`
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from tsviz.core.arrays import readonly
 from tsviz.certify.errors import CertifyError
 from tsviz.certify.smoothing import Smoothed
 from tsviz.core import as_labels
+from tsviz.core.arrays import readonly
 
 __all__ = ["NoiseMargins", "noise_margins"]
 
@@ -51,7 +53,8 @@ class NoiseMargins:
                 "p_positive": float((self.margin > 0).mean()), "n_nonfinite": int((~fin).sum())}
 
 
-def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, seed: int = 0) -> NoiseMargins:
+def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, generator: torch.Generator | None = None,
+                  seed: int | None = None, progress: Callable[[float, str], None] | None = None) -> NoiseMargins:
     """Top scores and classification margins of ``n`` noise draws per series.
 
     Parameters
@@ -61,7 +64,8 @@ def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, seed: int = 0
     n : int, noise draws per series
     y : None or int array ``(N,)``; class A per series (default: the most counted class of the
         draws, i.e. the smoothed prediction, as in Fig. 3)
-    seed : int, noise seed
+    generator, seed : the noise's randomness, as in :meth:`Smoothed.scores` (:mod:`tsviz.core.random`)
+    progress : callable(fraction, message) or None; reaches 1.0 at the end
 
     Returns
     -------
@@ -69,7 +73,7 @@ def noise_margins(smoothed: Smoothed, x, n: int = 1000, *, y=None, seed: int = 0
     """
     if not isinstance(smoothed, Smoothed):
         raise CertifyError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
-    s = smoothed.scores(x, n, seed=seed)  # (N, n, K); NaN rows for non-finite draws
+    s = smoothed.scores(x, n, generator=generator, seed=seed, progress=progress)  # (N, n, K); NaN: non-finite
     N, _, K = s.shape
     if y is None:
         fin = np.isfinite(s).all(axis=2)

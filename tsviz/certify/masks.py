@@ -26,42 +26,38 @@ continuous (``M_C``)
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
-from tsviz.core.arrays import readonly
+from tsviz.certify.caps import CAPS, MAX_MASKS
+from tsviz.certify.checks import certify_generator
 from tsviz.certify.errors import CertifyError
+from tsviz.core import check_int, check_real
+from tsviz.core.arrays import readonly
 
-__all__ = ["check_keep", "binomial_masks", "continuous_masks", "binomial_mask", "continuous_mask", "MAX_MASKS", "MASK_KINDS"]
+__all__ = ["check_keep", "binomial_masks", "continuous_masks", "binomial_mask", "continuous_mask", "MAX_MASKS",
+           "MASK_KINDS"]
 
 #: Mask families.
 MASK_KINDS = ("binomial", "continuous")
 
-#: Largest number of masks in one self-ensemble (each mask multiplies the forward passes).
-MAX_MASKS = 64
-_MAX_T = 1_000_000
+
+def check_keep(keep: Any) -> float:
+    """``float(keep)`` if it is a keep ratio in ``(0, 1]``, else :class:`CertifyError`."""
+    return check_real("keep", keep, low=0.0, high=1.0, low_open=True, error=CertifyError)
 
 
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
+def _fixed_mask_args(m: Any, T: Any, keep: Any, generator, seed) -> tuple[int, int, float, torch.Generator]:
+    m = check_int("m", m, 1, CAPS["masks"], error=CertifyError)
+    T = check_int("T", T, 1, CAPS["mask_length"], error=CertifyError)
+    keep = check_keep(keep)
+    return m, T, keep, certify_generator(generator, seed)
 
 
-def check_keep(keep) -> float:
-    ok = isinstance(keep, (int, float, np.integer, np.floating)) and not isinstance(keep, bool)
-    if not ok or not np.isfinite(keep) or not 0.0 < keep <= 1.0:
-        raise CertifyError(f"keep must be a number in (0, 1], got {keep!r}")
-    return float(keep)
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CertifyError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
-def binomial_masks(m: int, T: int, keep: float, *, seed: int = 0) -> np.ndarray:
+def binomial_masks(m: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+                   seed: int | None = None) -> np.ndarray:
     """``m`` independent binomial masks ``M_B`` (paper section 5.3, Algorithm 1 ``BINOMIALMASK``).
 
     Each time step of each mask is kept independently with probability ``keep``. A mask that
@@ -71,31 +67,33 @@ def binomial_masks(m: int, T: int, keep: float, *, seed: int = 0) -> np.ndarray:
 
     Parameters
     ----------
-    m : int in [1, MAX_MASKS]
+    m : int in [1, CAPS["masks"]]
     T : int >= 1, series length
     keep : float in (0, 1], keep probability ``p``
-    seed : int >= 0, seeds a ``torch.Generator``; same seed -> same masks
+    generator, seed : randomness (:mod:`tsviz.core.random`): ``generator`` as given, else a CPU
+        generator seeded ``seed`` (0 when None); same seed -> same masks
 
     Returns
     -------
     ndarray, bool, shape ``(m, T)``, read-only
     """
-    m = _check_int("m", m, 1, MAX_MASKS)
-    T = _check_int("T", T, 1, _MAX_T)
-    keep = check_keep(keep)
-    gen = torch.Generator().manual_seed(_check_seed(seed))
-    masks = binomial_mask(m, T, keep, generator=gen).numpy()
+    m, T, keep, gen = _fixed_mask_args(m, T, keep, generator, seed)
+    masks = binomial_mask(m, T, keep, generator=gen).numpy().copy()
     empty = ~masks.any(axis=1)
     if empty.any():
-        cols = torch.randint(0, T, (int(empty.sum()),), generator=gen).numpy()
+        cols = torch.randint(0, T, (int(empty.sum()),), generator=gen, device=gen.device).cpu().numpy()
         masks[np.flatnonzero(empty), cols] = True
     return readonly(masks)
 
 
+def _require_generator(generator: Any) -> None:
+    if not isinstance(generator, torch.Generator):
+        raise CertifyError(f"generator must be a torch.Generator (the caller's stream of mask draws), "
+                           f"got {type(generator).__name__}")
 
 
-def _gen_device(generator: torch.Generator | None, device: torch.device) -> torch.device:
-    return device if generator is None else torch.device(generator.device)
+def _gen_device(generator: torch.Generator, device: torch.device) -> torch.device:
+    return torch.device(generator.device)
 
 
 def _rand(shape, generator, device) -> torch.Tensor:
@@ -108,19 +106,24 @@ def _randint(low: int, high: int, shape, generator, device) -> torch.Tensor:
     return torch.randint(low, high, shape, generator=generator, device=d).to(device)
 
 
-def binomial_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+def binomial_mask(b: int, T: int, keep: float, *, generator: torch.Generator,
                   device: str | torch.device = "cpu") -> torch.Tensor:
     """Binomial masks ``M_B``: each step kept independently with probability ``keep``.
+
+    ``generator`` is required: these are the per-batch draws of mask training, so the caller owns
+    the stream (a default seed would repeat the same masks every batch, and torch's global RNG is
+    never used).
 
     Returns
     -------
     Tensor, bool, shape ``(b, T)`` on ``device``; True = kept.
     """
     keep = check_keep(keep)
+    _require_generator(generator)
     return _rand((b, T), generator, torch.device(device)) < keep
 
 
-def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator,
                     device: str | torch.device = "cpu") -> torch.Tensor:
     """Continuous masks ``M_C``: ``round(keep * T)`` kept steps in contiguous mask-lets.
 
@@ -132,8 +135,10 @@ def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator |
     Returns
     -------
     Tensor, bool, shape ``(b, T)`` on ``device``; True = kept; every row keeps exactly ``L`` steps.
+    ``generator`` is required (see :func:`binomial_mask`).
     """
     keep = check_keep(keep)
+    _require_generator(generator)
     dev = torch.device(device)
     L = min(T, max(1, round(keep * T)))
     S = max(1, L // 2)
@@ -166,25 +171,21 @@ def continuous_mask(b: int, T: int, keep: float, *, generator: torch.Generator |
     return delta[:, :T].cumsum(1) > 0
 
 
-
-
-def continuous_masks(m: int, T: int, keep: float, *, seed: int = 0) -> np.ndarray:
+def continuous_masks(m: int, T: int, keep: float, *, generator: torch.Generator | None = None,
+                     seed: int | None = None) -> np.ndarray:
     """``m`` fixed continuous masks ``M_C`` for a self-ensemble (see the module docstring).
 
     Parameters
     ----------
-    m : int in [1, MAX_MASKS]
+    m : int in [1, CAPS["masks"]]
     T : int >= 1
     keep : float in (0, 1]
-    seed : int >= 0, seeds a ``torch.Generator``; same seed -> same masks
+    generator, seed : randomness, as in :func:`binomial_masks`
 
     Returns
     -------
     ndarray, bool, shape ``(m, T)``, read-only; each row keeps exactly ``max(1, round(keep * T))``
     steps in contiguous mask-lets of at most ``max(1, L // 2)`` steps.
     """
-    m = _check_int("m", m, 1, MAX_MASKS)
-    T = _check_int("T", T, 1, _MAX_T)
-    keep = check_keep(keep)
-    gen = torch.Generator().manual_seed(_check_seed(seed))
+    m, T, keep, gen = _fixed_mask_args(m, T, keep, generator, seed)
     return readonly(continuous_mask(m, T, keep, generator=gen).numpy())

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tsviz.certify.caps import CAPS
 from tsviz.certify.errors import CertifyError
-from tsviz.certify.smoothing import ABSTAIN, CertResult
-from tsviz.core import as_labels
+from tsviz.certify.result import ABSTAIN, CertResult
+from tsviz.core import as_labels, check_int, check_positive
 
 __all__ = ["certified_accuracy", "average_certified_radius", "accuracy_vs_radius"]
 
@@ -55,12 +56,11 @@ def accuracy_vs_radius(result: CertResult, y, *, max_radius: float | None = None
     nothing is certified)."""
     if not isinstance(result, CertResult):
         raise CertifyError(f"result must be a CertResult, got {type(result).__name__}")
-    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 2 <= points <= 100_000:
-        raise CertifyError(f"points must be an integer in [2, 100000], got {points!r}")
+    points = check_int("points", points, 2, CAPS["points"], error=CertifyError)
     if max_radius is None:
-        max_radius = float(result.radius.max()) if result.radius.size and result.radius.max() > 0 else float(result.sigma)
-    elif (isinstance(max_radius, bool) or not isinstance(max_radius, (int, float, np.integer, np.floating))
-          or not np.isfinite(max_radius) or max_radius <= 0):
-        raise CertifyError(f"max_radius must be a finite number > 0, got {max_radius!r}")
+        top = float(result.radius.max()) if result.radius.size else 0.0
+        max_radius = top if top > 0 else float(result.sigma)
+    else:
+        max_radius = check_positive("max_radius", max_radius, error=CertifyError)
     radii = np.linspace(0.0, float(max_radius), int(points))
     return radii, certified_accuracy(result, y, radii)

@@ -10,190 +10,29 @@ References
 """
 from __future__ import annotations
 
-import hashlib
 import time
 import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 from scipy import stats
 
-from tsviz.core.arrays import readonly
-from tsviz.attacks.base import guard_model
-from tsviz.certify.bounds import _check_alpha, clopper_pearson_lower, cohen_radius, renyi_radius, simultaneous_bounds
+from tsviz.certify.batching import ACTIVATION_BUDGET, CPU_LAYER_BUDGET, MAX_AUTO_ROWS, auto_batch_rows
+from tsviz.certify.bounds import BOUNDS, REASON_LOW_PA, REASON_PA_PB, REASON_ZERO_RADIUS, get_bound
+from tsviz.certify.caps import CAPS, MAX_MASKS, MAX_N, MAX_N0, MAX_SAMPLES, MAX_SCORES
+from tsviz.certify.checks import certify_generator, check_alpha, check_finite_parameters
 from tsviz.certify.errors import CertifyCostError, CertifyError
-from tsviz.certify.masks import MAX_MASKS
-from tsviz.core import as_series, check_budget, check_cost, check_model_input
+from tsviz.certify.result import ABSTAIN, REASON_NONFINITE, CertResult, input_fingerprint
+from tsviz.core import as_series, check_budget, check_cost, check_int, check_model_input, guard_model, model_device
+from tsviz.core.arrays import readonly
 
 __all__ = ["auto_batch_rows", "ABSTAIN", "Smoothed", "CertResult", "MAX_N", "MAX_N0", "MAX_MASKS", "MAX_SAMPLES",
            "ACTIVATION_BUDGET", "CPU_LAYER_BUDGET", "MAX_AUTO_ROWS", "BOUNDS", "MAX_SCORES", "REASON_NONFINITE",
            "REASON_LOW_PA", "REASON_PA_PB", "REASON_ZERO_RADIUS", "input_fingerprint"]
 
-#: Prediction value of a sample the smoothed classifier abstains on.
-ABSTAIN = -1
-#: ``CertResult.abstain_reason`` values ('' for a certified series).
-REASON_NONFINITE = "non-finite model output"
-REASON_LOW_PA = "pA_lower <= 1/2"
-REASON_PA_PB = "pA_lower <= pB_upper"
-REASON_ZERO_RADIUS = "zero radius"
-#: Caps on user-settable costs.
-MAX_N = 100_000
-MAX_N0 = 10_000
-MAX_SAMPLES = 10_000
-#: Largest ``n_samples * n * K`` returned by :meth:`Smoothed.scores` (~200 MB of float32).
-MAX_SCORES = 50_000_000
-#: ``batch_size="auto"``: activation elements (all layers' outputs, summed, per forward pass) to
-#: aim for, ~512 MB of float32; the per-row cost is measured by one probe forward with hooks.
-ACTIVATION_BUDGET = 2 ** 27
-#: ``batch_size="auto"`` on CPU: also keep the largest single layer output of a chunk within this
-#: many elements (~8 MB of float32) so that it stays in cache; on a 2-core EPYC a kachuee chunk of
-#: ~400 rows ran 2.4x faster per row than one of 2,373 (``benchmarks/certify.py``).
-CPU_LAYER_BUDGET = 2 ** 21
-#: ``batch_size="auto"`` never uses more rows than this per forward pass.
-MAX_AUTO_ROWS = 8192
-
-
-def _activation_elements_per_row(members, x: torch.Tensor) -> tuple[int, int]:
-    """Elements written per input row by a probe forward: ``(all leaf outputs summed, largest one)``.
-
-    Summing all layers over-estimates the live memory of a no-grad forward, which keeps the
-    automatic batch size on the safe side for any architecture; the largest single output sizes
-    cache-friendly chunks on CPU.
-    """
-    total = 0
-    largest = 0
-
-    def hook(_module, _inputs, out) -> None:
-        nonlocal total, largest
-        if isinstance(out, torch.Tensor):
-            total += out.numel()
-            largest = max(largest, out.numel())
-
-    handles = [mod.register_forward_hook(hook) for mdl in members for mod in mdl.modules()
-               if next(mod.children(), None) is None]
-    try:
-        for mdl in members:
-            mdl(x[:1])
-    finally:
-        for h in handles:
-            h.remove()
-    floor = int(x[0].numel())
-    return max(total, floor), max(largest, floor)
-
-
-def auto_batch_rows(members, x: torch.Tensor) -> int:
-    """Rows per forward pass for ``batch_size="auto"`` (see ``ACTIVATION_BUDGET``, ``CPU_LAYER_BUDGET``)."""
-    total, largest = _activation_elements_per_row(members, x)
-    rows = ACTIVATION_BUDGET // total
-    if x.device.type == "cpu":
-        rows = min(rows, CPU_LAYER_BUDGET // largest)
-    return int(min(MAX_AUTO_ROWS, max(1, rows)))
-
-
-BOUNDS = ("cohen", "renyi")
-
-
-def _int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class CertResult:
-    """Output of :meth:`Smoothed.certify`.
-
-    Attributes
-    ----------
-    prediction : ndarray int64 ``(n,)``, class or :data:`ABSTAIN`
-    radius : ndarray float64 ``(n,)``, certified L2 radius in signal units (0 when abstaining)
-    p_lower : ndarray float64 ``(n,)``, lower confidence bound on ``pA``
-    counts : ndarray int64 ``(n, K)``, class counts of the ``n`` estimation draws (draws whose model
-        output was not finite are not votes, so a row may sum to less than ``n``)
-    p_upper_runner_up : ndarray float64 ``(n,)``, upper bound on ``pB`` (Renyi: the bound used;
-        Cohen: ``1 - p_lower``)
-    sigma, bound, alpha, n0, n : the settings used
-    masks : ndarray bool ``(M, T)`` or None
-    seconds : float, wall-clock time
-    abstain_reason : ndarray str ``(n,)`` or None; ``''`` for a certified series, else one of
-        :data:`REASON_NONFINITE` (some of its ``n0 + n`` draws gave a NaN/Inf model output),
-        :data:`REASON_LOW_PA` (Cohen), :data:`REASON_PA_PB` or :data:`REASON_ZERO_RADIUS` (Renyi).
-        None only for results built by hand.
-    fingerprint : str or None, SHA-256 of the certified ``x`` (float32 bytes and shape), ``sigma``,
-        the masks and the number of ensemble members (see :meth:`Smoothed.fingerprint`);
-        :func:`tsviz.certify.soundness.soundness_check` refuses other inputs. None only for results
-        built by hand.
-    """
-
-    prediction: np.ndarray
-    radius: np.ndarray
-    p_lower: np.ndarray
-    counts: np.ndarray
-    p_upper_runner_up: np.ndarray
-    sigma: float
-    bound: str
-    alpha: float
-    n0: int
-    n: int
-    masks: np.ndarray | None
-    seconds: float
-    abstain_reason: np.ndarray | None = None
-    fingerprint: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """Plain-number summary: settings, abstain rate, mean/median radius of certified samples,
-        number of series abstained on for a non-finite model output."""
-        cert = self.prediction != ABSTAIN
-        nonfinite = 0 if self.abstain_reason is None else int((self.abstain_reason == REASON_NONFINITE).sum())
-        return {
-            "n_samples": int(self.prediction.shape[0]), "sigma": self.sigma, "bound": self.bound,
-            "alpha": self.alpha, "n0": self.n0, "n": self.n,
-            "n_masks": 0 if self.masks is None else int(self.masks.shape[0]),
-            "abstain_rate": float(1.0 - cert.mean()),
-            "n_nonfinite": nonfinite,
-            "mean_radius": float(self.radius.mean()),
-            "median_certified_radius": float(np.median(self.radius[cert])) if cert.any() else 0.0,
-            "seconds": self.seconds,
-        }
-
-    def to_frame(self):
-        """One row per sample: prediction, radius, p_lower, p_upper_runner_up, count_<k> columns,
-        then abstain_reason (when recorded)."""
-        import pandas as pd
-
-        d = {"prediction": self.prediction, "radius": self.radius, "p_lower": self.p_lower,
-             "p_upper_runner_up": self.p_upper_runner_up}
-        for k in range(self.counts.shape[1]):
-            d[f"count_{k}"] = self.counts[:, k]
-        if self.abstain_reason is not None:
-            d["abstain_reason"] = self.abstain_reason
-        return pd.DataFrame(d)
-
-
-def input_fingerprint(x: torch.Tensor, sigma: float, masks: np.ndarray | None, n_members: int) -> str:
-    """SHA-256 (hex) binding a certificate to its inputs.
-
-    Hashes the shape and float32 bytes of ``x`` ``(n, C, T)`` (as certified, after the float32
-    cast), ``float(sigma)``, the masks ``(M, T)`` (shape and boolean bytes, or none) and the number
-    of ensemble members. The members' weights are not hashed.
-    """
-    h = hashlib.sha256(b"tsviz-certify-v1")
-    xs = np.ascontiguousarray(x.detach().to("cpu", torch.float32).numpy())
-    h.update(repr(tuple(xs.shape)).encode())
-    h.update(xs.tobytes())
-    h.update(repr(float(sigma)).encode())
-    if masks is None:
-        h.update(b"masks:none")
-    else:
-        mb = np.ascontiguousarray(np.asarray(masks, dtype=bool))
-        h.update(repr(tuple(mb.shape)).encode())
-        h.update(mb.tobytes())
-    h.update(f"members:{int(n_members)}".encode())
-    return h.hexdigest()
+Progress = Callable[[float, str], None]
 
 
 class Smoothed:
@@ -219,7 +58,7 @@ class Smoothed:
     sigma : float > 0, noise standard deviation in signal units; at most
         :func:`tsviz.core.budget_limit` of the series (100 x their amplitude), so that
         ``x + sigma * noise`` stays finite in float32
-    masks : None or bool/0-1 array ``(M, T)``, ``M <= MAX_MASKS``, fixed for all inputs
+    masks : None or bool/0-1 array ``(M, T)``, ``M <= CAPS["masks"]``, fixed for all inputs
     batch_size : "auto" or int >= 1; rows (``sample x draw x mask``) per forward pass. "auto"
         sizes chunks from one probe forward (``ACTIVATION_BUDGET`` / activation elements per row; on
         CPU also ``CPU_LAYER_BUDGET`` / largest layer output per row; at most ``MAX_AUTO_ROWS``); on
@@ -227,9 +66,11 @@ class Smoothed:
     n_classes : int >= 2 or None (inferred from one probe forward)
 
     Hyperparameters are stored as given and validated when called. The models are left exactly
-    as found (mode and ``requires_grad``, via :func:`tsviz.attacks.base.guard_model`). Every call's
+    as found (mode and ``requires_grad``, via :func:`tsviz.core.guard_model`). Every call's
     total cost (series x draws x masks x members model evaluations) is held to
-    :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`).
+    :func:`tsviz.core.max_cost` (:class:`~tsviz.certify.errors.CertifyCostError`). Computation
+    happens on the first member's device (:meth:`device`); the noise comes from ``generator`` or
+    a generator seeded ``seed`` on that device (:mod:`tsviz.core.random`), never the global RNG.
     """
 
     def __init__(self, model, sigma: float, masks=None, *, batch_size: int | str = "auto",
@@ -240,83 +81,65 @@ class Smoothed:
         self.batch_size = batch_size
         self.n_classes = n_classes
 
-    # ------------------------------------------------------------------ validation helpers
-    def _members(self) -> list[torch.nn.Module]:
+    # ------------------------------------------------------------------ inputs (public: soundness, attacks)
+    def members(self) -> list[torch.nn.Module]:
+        """The ensemble members (``model`` as a list), checked to be modules."""
         ms = list(self.model) if isinstance(self.model, (list, tuple)) else [self.model]
         if not ms or not all(isinstance(m, torch.nn.Module) for m in ms):
             raise CertifyError("model must be an nn.Module or a non-empty list/tuple of nn.Module")
         return ms
 
-    def _device(self, members) -> torch.device:
-        for p in members[0].parameters():
-            return p.device
-        for b in members[0].buffers():
-            return b.device
-        return torch.device("cpu")
+    def device(self) -> torch.device:
+        """Where the smoothed classifier computes: the first member's device
+        (:func:`tsviz.core.model_device`); series and noise are moved there."""
+        return model_device(self.members()[0])
 
-    def _check_x(self, x, device, members=None) -> torch.Tensor:
-        """``x`` as float32 ``(n, C, T)`` on ``device`` (:func:`tsviz.core.as_series`), checked against
-        the channels and length the members were built for."""
-        x = as_series(x, error=CertifyError, max_series=MAX_SAMPLES)
-        for j, m in enumerate(members or ()):
+    def check_series(self, x) -> torch.Tensor:
+        """``x`` as float32 ``(n, C, T)`` on :meth:`device` (:func:`tsviz.core.as_series`, at most
+        ``CAPS["series"]`` series), checked against the channels and length every member was built for."""
+        members = self.members()
+        x = as_series(x, error=CertifyError, max_series=CAPS["series"])
+        for j, m in enumerate(members):
             check_model_input(m, x, name="x" if len(members) == 1 else f"x (ensemble member {j})",
                               error=CertifyError)
-        return x.to(device)
+        return x.to(model_device(members[0]))
 
-    def _check_masks(self, T: int, device, dtype) -> tuple[torch.Tensor | None, np.ndarray | None]:
+    def mask_array(self, T: int) -> np.ndarray | None:
+        """The masks as a read-only bool array ``(M, T)`` (None without masks), checked: 2-D, ``1 <= M <=
+        CAPS["masks"]``, length ``T``, boolean or 0/1 only."""
         if self.masks is None:
-            return None, None
+            return None
         m = np.asarray(self.masks.detach().cpu() if isinstance(self.masks, torch.Tensor) else self.masks)
-        if m.ndim != 2 or m.shape[0] < 1 or m.shape[0] > MAX_MASKS:
-            raise CertifyError(f"masks must have shape (M, T) with 1 <= M <= {MAX_MASKS}, got {m.shape}")
+        cap = CAPS["masks"]
+        if m.ndim != 2 or m.shape[0] < 1 or m.shape[0] > cap:
+            raise CertifyError(f"masks must have shape (M, T) with 1 <= M <= {cap}, got {m.shape}")
         if m.shape[1] != T:
             raise CertifyError(f"masks have length {m.shape[1]} but x has T={T}")
         if m.dtype != bool:
             if m.dtype.kind not in "iuf" or not np.all(np.isfinite(m)) or not np.all((m == 0) | (m == 1)):
                 raise CertifyError("masks must be boolean or hold only 0/1")
-        mb = m.astype(bool)
-        return torch.as_tensor(mb, device=device).to(dtype), readonly(mb)
+        return readonly(m.astype(bool))
 
-    def _rows(self, C: int, T: int) -> int | None:
+    def fingerprint(self, x) -> str:
+        """The fingerprint :meth:`certify` stores in ``CertResult.fingerprint`` for ``x`` (see
+        :func:`input_fingerprint`); ``x``, ``sigma`` and the masks are validated as by :meth:`certify`."""
+        members = self.members()
+        x = self.check_series(x)
+        masks_np = self.mask_array(x.shape[2])
+        sigma = check_budget("sigma", self.sigma, x, norm="inf", error=CertifyError)
+        return input_fingerprint(x, sigma, masks_np, len(members))
+
+    def _rows(self) -> int | None:
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
                 raise CertifyError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
             return None  # measured on the model by the first _count call
-        return _int("batch_size", self.batch_size, 1, 10 ** 9)
-
-    @staticmethod
-    def _generator(generator, seed, device) -> torch.Generator:
-        if generator is not None:
-            if not isinstance(generator, torch.Generator):
-                raise CertifyError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-            return generator
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise CertifyError(f"seed must be a non-negative integer, got {seed!r}")
-        return torch.Generator(device=device).manual_seed(int(seed))
-
-    @staticmethod
-    def _check_parameters(members) -> None:
-        """Refuse members with a NaN/Inf floating-point parameter (e.g. a corrupted checkpoint)."""
-        for j, mdl in enumerate(members):
-            for name, prm in mdl.named_parameters():
-                if prm.is_floating_point() and not bool(torch.isfinite(prm.detach()).all()):
-                    who = "the model" if len(members) == 1 else f"ensemble member {j}"
-                    raise CertifyError(f"parameter {name!r} of {who} contains NaN or Inf; a model with non-finite "
-                                       "weights cannot be certified")
+        return check_int("batch_size", self.batch_size, 1, 10 ** 9, error=CertifyError)
 
     @staticmethod
     def _check_cost(what: str, N: int, draws: int, draws_name: str, M: int, members: int) -> None:
         check_cost(what, {"series": N, draws_name: draws, "masks": M, "ensemble members": members},
                    error=CertifyCostError)
-
-    def fingerprint(self, x) -> str:
-        """The fingerprint :meth:`certify` stores in ``CertResult.fingerprint`` for ``x`` (see
-        :func:`input_fingerprint`); ``x``, ``sigma`` and the masks are validated as by :meth:`certify`."""
-        members = self._members()
-        x = self._check_x(x, self._device(members), members)
-        _, masks_np = self._check_masks(x.shape[2], x.device, x.dtype)
-        sigma = check_budget("sigma", self.sigma, x, norm="inf", error=CertifyError)
-        return input_fingerprint(x, sigma, masks_np, len(members))
 
     # ------------------------------------------------------------------ core
     def _probs(self, members, rows: torch.Tensor, state: dict, K: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -353,7 +176,8 @@ class Smoothed:
     def _probe(self, members, x, state) -> int:
         """Number of classes ``K`` from one forward of ``x[:1]`` per member; a member that fails on
         ``x`` or whose output is NaN/Inf on every clean series raises :class:`CertifyError`."""
-        K = None if self.n_classes is None else _int("n_classes", self.n_classes, 2, 100_000)
+        K = None if self.n_classes is None else check_int("n_classes", self.n_classes, 2, 100_000,
+                                                             error=CertifyError)
         for j, mdl in enumerate(members):
             who = "the model" if len(members) == 1 else f"ensemble member {j}"
             try:
@@ -432,14 +256,14 @@ class Smoothed:
         return counts[:N * K].reshape(N, K), counts[N * K:]
 
     def _setup(self, x, generator, seed):
-        members = self._members()
-        device = self._device(members)
-        x = self._check_x(x, device, members)
-        masks_t, masks_np = self._check_masks(x.shape[2], device, x.dtype)
+        members = self.members()
+        x = self.check_series(x)
+        masks_np = self.mask_array(x.shape[2])
+        masks_t = None if masks_np is None else torch.tensor(masks_np, device=x.device, dtype=x.dtype)
         sigma = check_budget("sigma", self.sigma, x, norm="inf", error=CertifyError)
-        self._check_parameters(members)
-        gen = self._generator(generator, seed, device)
-        state = {"rows": self._rows(x.shape[1], x.shape[2]), "sigma": sigma}
+        check_finite_parameters(members)
+        gen = certify_generator(generator, seed, x.device)
+        state = {"rows": self._rows(), "sigma": sigma}
         return members, x, masks_t, masks_np, gen, state
 
     @staticmethod
@@ -458,7 +282,7 @@ class Smoothed:
 
     def _sample(self, x, n, generator, seed, progress, what) -> tuple[np.ndarray, np.ndarray]:
         """``(counts (N, K), non-finite draws (N,))`` over ``n`` draws, with all checks."""
-        n = _int("n", n, 1, MAX_N)
+        n = check_int("n", n, 1, CAPS["n"], error=CertifyError)
         members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
         M = 1 if masks_t is None else masks_t.shape[0]
         self._check_cost(what, x.shape[0], n, "noise draws (n)", M, len(members))
@@ -471,19 +295,20 @@ class Smoothed:
         self._nonfinite(bad, n, what)
         return c, bad
 
-    def counts(self, x, n: int, *, generator: torch.Generator | None = None, seed: int = 0,
-               progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+    def counts(self, x, n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
+               progress: Progress | None = None) -> np.ndarray:
         """Class counts ``(n_samples, K)`` int64 of the base decision over ``n`` noise draws.
 
         Draws whose model output is NaN/Inf are not counted (a row then sums to less than ``n``, with
         a ``RuntimeWarning``); when every draw is non-finite a :class:`CertifyError` is raised.
-        Randomness from ``generator`` (advanced in place) or, when None, a generator seeded ``seed``.
+        Randomness from ``generator`` (advanced in place) or, when None, a generator on the model's
+        device seeded ``seed`` (0 when None); both given is an error (:mod:`tsviz.core.random`).
         """
         c, _ = self._sample(x, n, generator, seed, progress, "counts")
         return readonly(c)
 
-    def scores(self, x, n: int, *, generator: torch.Generator | None = None, seed: int = 0,
-               progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+    def scores(self, x, n: int, *, generator: torch.Generator | None = None, seed: int | None = None,
+               progress: Progress | None = None) -> np.ndarray:
         """Base-classifier scores of every noise draw: float32 ``(n_samples, n, K)``.
 
         ``scores[i, j]`` is the softmax output averaged over members and masks for draw ``j`` of
@@ -491,18 +316,19 @@ class Smoothed:
         top score and classification margins); NaN for a draw whose model output was not finite
         (with a ``RuntimeWarning``; every draw non-finite raises :class:`CertifyError`). Same
         noise stream as :meth:`counts` for the same seed, so ``scores.argmax(-1)`` reproduces its
-        counts where the scores are finite. At most ``MAX_SCORES`` values.
+        counts where the scores are finite. At most ``CAPS["score_values"]`` values. Randomness as
+        in :meth:`counts`.
         """
-        n = _int("n", n, 1, MAX_N)
+        n = check_int("n", n, 1, CAPS["n"], error=CertifyError)
         members, x, masks_t, _, gen, state = self._setup(x, generator, seed)
         M = 1 if masks_t is None else masks_t.shape[0]
         with ExitStack() as stack, torch.no_grad():
             for m in members:
                 stack.enter_context(guard_model(m))
             K = self._probe(members, x, state)
-            if x.shape[0] * n * K > MAX_SCORES:
-                raise CertifyError(f"n_samples * n * n_classes = {x.shape[0] * n * K} exceeds {MAX_SCORES}; "
-                                   "use fewer samples or draws")
+            if x.shape[0] * n * K > CAPS["score_values"]:
+                raise CertifyError(f"n_samples * n * n_classes = {x.shape[0] * n * K} exceeds "
+                                   f"{CAPS['score_values']}; use fewer samples or draws")
             self._check_cost("scores", x.shape[0], n, "noise draws (n)", M, len(members))
             out = torch.empty((x.shape[0] * n, K), dtype=torch.float32, device=x.device)
             nbad = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
@@ -516,22 +342,26 @@ class Smoothed:
         return readonly(out.reshape(x.shape[0], n, K).cpu().numpy())
 
     def certify(self, x, *, n0: int = 100, n: int = 1000, alpha: float = 0.001, bound: str = "cohen",
-                generator: torch.Generator | None = None, seed: int = 0,
-                progress: Callable[[float, str], None] | None = None) -> CertResult:
+                generator: torch.Generator | None = None, seed: int | None = None,
+                progress: Progress | None = None) -> CertResult:
         """CERTIFY (Cohen et al. [1]; Algorithm 2 of [3] for ``bound="renyi"``).
 
         ``n0`` selection draws pick ``cA`` (most counted class); ``n`` fresh estimation draws give
         ``counts``. ``cA`` is chosen from draws independent of ``counts``, which is what makes the
-        bounds below valid for the selected class.
+        bounds valid for the selected class. The bound is the function registered as ``bound`` in
+        :data:`tsviz.certify.bounds.BOUNDS` (:func:`~tsviz.certify.bounds.register_bound` adds one);
+        it receives the estimation counts with one extra column, the draws without a decision, so
+        every row sums to ``n`` (see :mod:`tsviz.certify.bounds.base`). The two shipped bounds:
 
-        * ``"cohen"``: ``pA_lower = clopper_pearson_lower(counts[cA], n, alpha)``; abstain if
+        * ``"cohen"`` (:func:`~tsviz.certify.bounds.cohen_bound`):
+          ``pA_lower = clopper_pearson_lower(counts[cA], n, alpha)``; abstain if
           ``pA_lower <= 0.5``, else radius ``sigma * Phi^-1(pA_lower)``.
         * ``"renyi"``: ``pA_lower`` and ``pB_upper``, an upper bound on *every* other class's
           probability ``max_{j != cA} p_j`` (all ``K - 1`` at once), from
           :func:`~tsviz.certify.bounds.simultaneous_bounds` with ``top=cA`` (both hold together
           with probability ``>= 1 - alpha``; the argument is in its docstring). Abstain if
           ``pA_lower <= pB_upper``, else radius ``renyi_radius(pA_lower, pB_upper, sigma)``
-          (Theorem 4.1 of [3], after Li et al. [2]).
+          (Theorem 4.1 of [3], after Li et al. [2]); :func:`~tsviz.certify.bounds.renyi_bound`.
 
         A series with a non-finite model output on any of its ``n0 + n`` draws abstains
         (``abstain_reason`` :data:`REASON_NONFINITE`); such draws are never votes (for the
@@ -542,10 +372,12 @@ class Smoothed:
         ----------
         x : (n_samples, C, T) float tensor or array (numpy or torch; float64 is cast to float32;
             channels and length must match the model's)
-        n0 : int in [1, MAX_N0]; n : int in [1, MAX_N]; alpha : float in (0, 0.5)
-        bound : "cohen" or "renyi"
-        generator : torch.Generator or None (then ``torch.Generator(device).manual_seed(seed)``)
-        progress : callable(fraction, message) or None
+        n0 : int in [1, CAPS["n0"]]; n : int in [1, CAPS["n"]]; alpha : float in (0, 0.5)
+        bound : a name in :data:`~tsviz.certify.bounds.BOUNDS` ("cohen", "renyi", or one registered)
+        generator, seed : the noise's randomness (:mod:`tsviz.core.random`): ``generator`` as given
+            (advanced in place), else a fresh generator on the model's device seeded ``seed``
+            (0 when None); both given is an error. Same seed, same result.
+        progress : callable(fraction, message) or None; reaches 1.0 at the end
 
         Returns
         -------
@@ -559,11 +391,10 @@ class Smoothed:
             when ``n_samples x (n0 + n) x masks x members`` exceeds :func:`tsviz.core.max_cost`.
         """
         t0 = time.perf_counter()
-        n0 = _int("n0", n0, 1, MAX_N0)
-        n = _int("n", n, 1, MAX_N)
-        alpha = _check_alpha(alpha)
-        if bound not in BOUNDS:
-            raise CertifyError(f"bound must be one of {BOUNDS}, got {bound!r}")
+        n0 = check_int("n0", n0, 1, CAPS["n0"], error=CertifyError)
+        n = check_int("n", n, 1, CAPS["n"], error=CertifyError)
+        alpha = check_alpha(alpha)
+        bound_fn = get_bound(bound)
         members, x, masks_t, masks_np, gen, state = self._setup(x, generator, seed)
         M = 1 if masks_t is None else masks_t.shape[0]
         self._check_cost("certification", x.shape[0], n0 + n, "noise draws (n0 + n)", M, len(members))
@@ -578,27 +409,14 @@ class Smoothed:
         c = c.cpu().numpy().astype(np.int64)
         bad = bad.cpu().numpy().astype(np.int64)  # estimation draws with a non-finite output
         nonfinite = self._nonfinite(bad0.cpu().numpy().astype(np.int64) + bad, n0 + n, "")
-        N = c.shape[0]
         ca = c0.argmax(axis=1)
-        na = c[np.arange(N), ca]
-        if bound == "cohen":
-            pa = np.asarray(clopper_pearson_lower(na, n, alpha), dtype=np.float64).reshape(N)
-            pb = 1.0 - pa
-            ok = pa > 0.5
-            radius = np.where(ok, cohen_radius(pa, state["sigma"]), 0.0)
-            low = np.where(ok, "", REASON_LOW_PA)
-        else:
-            # The draws of the estimation stage with a non-finite output form an extra column, so
-            # the bounds use all n draws (such a draw is "not cA" and "some other outcome").
-            pa, pb = simultaneous_bounds(np.concatenate([c, bad[:, None]], axis=1), alpha, top=ca)
-            ok = pa > pb
-            radius = np.where(ok, renyi_radius(pa, np.minimum(pb, pa), state["sigma"]), 0.0)
-            low = np.where(ok, np.where(radius > 0, "", REASON_ZERO_RADIUS), REASON_PA_PB)
-            ok &= radius > 0
-            radius = np.where(ok, radius, 0.0)
-        ok &= ~nonfinite
-        radius = np.where(ok, radius, 0.0)
-        reason = np.where(nonfinite, REASON_NONFINITE, low).astype(str)
+        # The estimation draws with a non-finite output form an extra column, so the bound sees all
+        # n draws (such a draw is "not cA" and "some other outcome").
+        cert = bound_fn(np.concatenate([c, bad[:, None]], axis=1), ca, alpha=alpha, sigma=state["sigma"])
+        pa, pb = np.asarray(cert.p_lower, dtype=np.float64), np.asarray(cert.p_upper, dtype=np.float64)
+        ok = (np.asarray(cert.reason) == "") & ~nonfinite
+        radius = np.where(ok, np.asarray(cert.radius, dtype=np.float64), 0.0)
+        reason = np.where(nonfinite, REASON_NONFINITE, np.asarray(cert.reason)).astype(str)
         pred = np.where(ok, ca, ABSTAIN).astype(np.int64)
         if progress is not None:
             progress(1.0, "done")
@@ -609,19 +427,19 @@ class Smoothed:
                           fingerprint=input_fingerprint(x, state["sigma"], masks_np, len(members)))
 
     def predict(self, x, *, n: int = 1000, alpha: float = 0.001, generator: torch.Generator | None = None,
-                seed: int = 0) -> np.ndarray:
+                seed: int | None = None, progress: Progress | None = None) -> np.ndarray:
         """PREDICT (Cohen et al. [1]): top-2 counts ``nA >= nB`` over ``n`` draws; abstain when the
         two-sided binomial test of ``nA`` out of ``nA + nB`` at ``p = 0.5`` has p-value ``> alpha``
         (computed as ``min(1, 2 * BinomCDF(nB; nA + nB, 0.5))``, equal to ``scipy.stats.binomtest``).
         A series with a non-finite model output on any draw abstains (``RuntimeWarning``); every
-        draw non-finite raises :class:`CertifyError`.
+        draw non-finite raises :class:`CertifyError`. Randomness as in :meth:`counts`.
 
         Returns
         -------
         ndarray int64 ``(n_samples,)`` with :data:`ABSTAIN`
         """
-        alpha = _check_alpha(alpha)
-        c, bad = self._sample(x, n, generator, seed, None, "PREDICT")
+        alpha = check_alpha(alpha)
+        c, bad = self._sample(x, n, generator, seed, progress, "PREDICT")
         srt = np.sort(c, axis=1)
         na, nb = srt[:, -1], srt[:, -2]
         pval = np.minimum(1.0, 2.0 * stats.binom.cdf(nb, na + nb, 0.5))

@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from tsviz.certify.caps import CAPS, MAX_SOFT_DRAWS
+from tsviz.certify.checks import certify_generator, check_sigma
 from tsviz.certify.errors import CertifyError
-from tsviz.certify.bounds import _check_sigma
 from tsviz.certify.smoothing import Smoothed
+from tsviz.core import check_int
 
 __all__ = ["SoftSmoothed", "MAX_SOFT_DRAWS"]
-
-#: Largest number of noise draws per forward pass of :class:`SoftSmoothed`.
-MAX_SOFT_DRAWS = 1024
 
 
 class SoftSmoothed(torch.nn.Module):
@@ -28,9 +27,11 @@ class SoftSmoothed(torch.nn.Module):
     Parameters
     ----------
     smoothed : Smoothed, its members, ``sigma`` and fixed ``masks`` are used as they are
-    draws : int in [1, MAX_SOFT_DRAWS], noise draws per input per forward pass
-    generator : torch.Generator on the members' device, advanced by every forward pass
-        (fresh noise each call: expectation over transformation for an attacker)
+    draws : int in [1, CAPS["draws"]], noise draws per input per forward pass
+    generator, seed : the noise's randomness (:mod:`tsviz.core.random`): ``generator`` (on the
+        members' device) as given, else a fresh one on the members' device seeded ``seed`` (0 when
+        None); advanced by every forward pass (fresh noise each call: expectation over
+        transformation for an attacker)
 
     Forward maps ``(b, C, T)`` to ``(b, K)`` log-probabilities; gradients flow to the input only
     (members are frozen by the attack's model guard). ``b * draws * masks`` rows go through each
@@ -42,16 +43,15 @@ class SoftSmoothed(torch.nn.Module):
     :class:`~tsviz.certify.errors.CertifyError`.
     """
 
-    def __init__(self, smoothed: Smoothed, draws: int, generator: torch.Generator) -> None:
+    def __init__(self, smoothed: Smoothed, draws: int, generator: torch.Generator | None = None, *,
+                 seed: int | None = None) -> None:
         super().__init__()
         if not isinstance(smoothed, Smoothed):
             raise CertifyError(f"smoothed must be a Smoothed, got {type(smoothed).__name__}")
-        if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_SOFT_DRAWS:
-            raise CertifyError(f"draws must be an integer in [1, {MAX_SOFT_DRAWS}], got {draws!r}")
-        if not isinstance(generator, torch.Generator):
-            raise CertifyError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        self.members = torch.nn.ModuleList(smoothed._members())
-        self.sigma = _check_sigma(smoothed.sigma)
+        draws = check_int("draws", draws, 1, CAPS["draws"], error=CertifyError)
+        self.members = torch.nn.ModuleList(smoothed.members())
+        generator = certify_generator(generator, seed, smoothed.device())
+        self.sigma = check_sigma(smoothed.sigma)
         self.draws = draws
         self.generator = generator
         masks = smoothed.masks

@@ -32,19 +32,16 @@ import torch
 import torch.nn.functional as F
 from scipy import stats
 
-from tsviz.attacks.base import guard_model
 from tsviz.attacks.pgd import projected_ascent
+from tsviz.certify.caps import CAPS, MAX_DIRECTIONS, MAX_FRACTIONS, MAX_SOUNDNESS_SAMPLES
+from tsviz.certify.checks import base_seed, seeded_generator
 from tsviz.certify.errors import CertifyCostError, CertifyError
-from tsviz.certify.smoothing import ABSTAIN, MAX_N, MAX_SAMPLES, CertResult, Smoothed
-from tsviz.certify.soft import MAX_SOFT_DRAWS, SoftSmoothed
-from tsviz.core import check_cost
+from tsviz.certify.result import ABSTAIN, CertResult
+from tsviz.certify.smoothing import Smoothed
+from tsviz.certify.soft import SoftSmoothed
+from tsviz.core import check_cost, check_int, guard_model
 
 __all__ = ["SoundnessReport", "soundness_check", "MAX_SOUNDNESS_SAMPLES", "MAX_DIRECTIONS", "MAX_FRACTIONS"]
-
-MAX_SOUNDNESS_SAMPLES = 500
-MAX_DIRECTIONS = 64
-#: Largest number of radius fractions tested in one call.
-MAX_FRACTIONS = 16
 
 
 @dataclass(frozen=True)
@@ -82,12 +79,6 @@ class SoundnessReport:
         return out
 
 
-def _check_int(name: str, v, lo: int, hi: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise CertifyError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
-    return int(v)
-
-
 def _check_binding(smoothed: Smoothed, x, result: CertResult) -> None:
     """Refuse ``x`` / ``smoothed`` that are not what ``result`` certified (its fingerprint)."""
     if result.fingerprint is None:
@@ -98,7 +89,7 @@ def _check_binding(smoothed: Smoothed, x, result: CertResult) -> None:
     if sigma != float(result.sigma):
         raise CertifyError(f"smoothed.sigma = {smoothed.sigma!r} but result was certified with "
                            f"sigma = {result.sigma:g}")
-    _, masks_np = smoothed._check_masks(x.shape[2], x.device, x.dtype)
+    masks_np = smoothed.mask_array(x.shape[2])
     same = (masks_np is None and result.masks is None) or (
         masks_np is not None and result.masks is not None and np.array_equal(masks_np, result.masks))
     if not same:
@@ -110,7 +101,7 @@ def _check_binding(smoothed: Smoothed, x, result: CertResult) -> None:
 
 def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Sequence[float] = (0.99,),
                     directions: int = 8, pgd_steps: int = 20, pgd_draws: int = 16, n: int | None = None,
-                    max_samples: int = 50, seed: int = 0,
+                    max_samples: int = 50, generator: torch.Generator | None = None, seed: int | None = None,
                     progress: Callable[[float, str], None] | None = None) -> SoundnessReport:
     """Attack ``smoothed`` inside the radii of ``result`` (certified on ``x``) and count changes.
 
@@ -127,8 +118,11 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     pgd_steps : PGD-L2 steps on the soft smoothed classifier (0 to skip); step ``2.5 eps / steps``
     pgd_draws : noise draws per series per PGD step
     n : PREDICT draws at ``x'`` (default ``result.n``); alpha is ``result.alpha``
-    max_samples : certified series checked (the first ones in ``x``)
-    seed : seeds directions, attack noise and PREDICT
+    max_samples : certified series checked (the first ones in ``x``), at most ``CAPS["soundness_series"]``
+    generator, seed : randomness of the directions, the attack noise and PREDICT (:mod:`tsviz.core.random`):
+        streams seeded from ``seed`` (0 when None: directions and attack ``seed``, PREDICT chunk ``j``
+        ``seed + 1 + j``), or from one draw of ``generator``; both given is an error
+    progress : callable(fraction, message) or None; reaches 1.0 at the end
 
     The total cost ``k x fractions x masks x members x (pgd_steps x pgd_draws + (directions +
     1) x n)`` model passes (``k`` certified series checked) is held to
@@ -150,18 +144,19 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
         raise CertifyError(f"fractions must be non-empty finite numbers > 0, got {fractions!r}") from None
     if not fr or any(not np.isfinite(f) or f <= 0 for f in fr):
         raise CertifyError(f"fractions must be non-empty finite numbers > 0, got {list(fractions)!r}")
-    if len(fr) > MAX_FRACTIONS:
-        raise CertifyError(f"at most {MAX_FRACTIONS} fractions, got {len(fr)}")
-    directions = _check_int("directions", directions, 0, MAX_DIRECTIONS)
-    pgd_steps = _check_int("pgd_steps", pgd_steps, 0, 1000)
-    pgd_draws = _check_int("pgd_draws", pgd_draws, 1, MAX_SOFT_DRAWS)
-    max_samples = _check_int("max_samples", max_samples, 1, MAX_SOUNDNESS_SAMPLES)
+    if len(fr) > CAPS["fractions"]:
+        raise CertifyError(f"at most {CAPS['fractions']} fractions, got {len(fr)}")
+    directions = check_int("directions", directions, 0, CAPS["directions"], error=CertifyError)
+    pgd_steps = check_int("pgd_steps", pgd_steps, 0, CAPS["pgd_steps"], error=CertifyError)
+    pgd_draws = check_int("pgd_draws", pgd_draws, 1, CAPS["draws"], error=CertifyError)
+    max_samples = check_int("max_samples", max_samples, 1, CAPS["soundness_series"], error=CertifyError)
     if directions == 0 and pgd_steps == 0:
         raise CertifyError("nothing to test: directions and pgd_steps are both 0")
-    n = result.n if n is None else _check_int("n", n, 1, MAX_N)
-    members = smoothed._members()
-    device = smoothed._device(members)
-    x = smoothed._check_x(x, device, members)
+    n = result.n if n is None else check_int("n", n, 1, CAPS["n"], error=CertifyError)
+    seed = base_seed(generator, seed)
+    members = smoothed.members()
+    x = smoothed.check_series(x)
+    device = x.device
     if x.shape[0] != result.prediction.shape[0]:
         raise CertifyError(f"x has {x.shape[0]} series but result certified {result.prediction.shape[0]}")
     _check_binding(smoothed, x, result)
@@ -176,11 +171,13 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     empty = pd.DataFrame(columns=["idx", "certified_class", "radius", "fraction", "norm", "kind",
                                   "prediction", "changed", "abstained"])
     if cert.size == 0:
+        if progress is not None:
+            progress(1.0, "nothing certified to check")
         return SoundnessReport(empty, 0, 0, 0, True, result.alpha)
     xs = x[torch.as_tensor(cert, device=device)]
     ca = torch.as_tensor(result.prediction[cert], device=device)
     radius = torch.as_tensor(result.radius[cert], device=device, dtype=x.dtype)
-    gen = torch.Generator(device=device).manual_seed(seed)
+    gen = seeded_generator(seed, 0, device)
     k, (C, T) = len(cert), x.shape[1:]
     parts = []  # (delta (k', C, T), series positions (k',), fraction, kind)
     for f in fr:
@@ -201,9 +198,11 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     x_pert = xs[torch.as_tensor(pos, device=device)] + deltas
     if progress is not None:
         progress(0.5, f"PREDICT at {x_pert.shape[0]} perturbed series")
-    # PREDICT takes at most MAX_SAMPLES series per call; one call (as before) when they fit.
-    pred = np.concatenate([smoothed.predict(x_pert[i:i + MAX_SAMPLES], n=n, alpha=result.alpha, seed=seed + 1 + j)
-                           for j, i in enumerate(range(0, x_pert.shape[0], MAX_SAMPLES))])
+    # PREDICT takes at most CAPS["series"] series per call; one call when they fit.
+    chunk = CAPS["series"]
+    pred = np.concatenate([smoothed.predict(x_pert[i:i + chunk], n=n, alpha=result.alpha,
+                                            generator=seeded_generator(seed, 1 + j, device))
+                           for j, i in enumerate(range(0, x_pert.shape[0], chunk))])
     frac = np.concatenate([np.full(len(p[1]), p[2]) for p in parts])
     kind = np.concatenate([np.full(len(p[1]), p[3], dtype=object) for p in parts])
     c_np = result.prediction[cert][pos]

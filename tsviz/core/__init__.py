@@ -2,32 +2,50 @@
 
 * :mod:`tsviz.core.errors` — :class:`TsvizError`, the root of every family's error class;
 * :mod:`tsviz.core.validation` — scalar checks (integers, reals, probabilities, choices, seeds);
+* :mod:`tsviz.core.lists` — one parser for comma-separated number and name lists;
 * :mod:`tsviz.core.random` — the one randomness rule (:func:`resolve_generator`);
 * :mod:`tsviz.core.inputs` — series/label checks and the model's expected input shape;
 * :mod:`tsviz.core.models` — model guard, device, dtype, a checked clean forward, input gradients;
 * :mod:`tsviz.core.budgets` — budgets checked against the data's scale and float32's range;
 * :mod:`tsviz.core.cost` — the one cap on a call's total cost (model evaluations);
-* :mod:`tsviz.core.metrics` — confusion counts and trapezoid areas.
-"""
-from tsviz.core.budgets import MAX_BUDGET_RATIO, budget_limit, check_budget, data_scale
-from tsviz.core.cost import DEFAULT_MAX_COST, CostError, check_cost, max_cost
-from tsviz.core.errors import TsvizError
-from tsviz.core.inputs import as_labels, as_series, check_model_input, expected_input
-from tsviz.core.metrics import confusion_counts, trapezoid_auc
-from tsviz.core.models import (
-    check_label_range, guard_model, input_gradient, model_device, model_dtype, model_logits,
-)
-from tsviz.core.random import resolve_generator
-from tsviz.core.validation import (
-    MAX_SEED, check_bool, check_choice, check_int, check_positive, check_probability, check_real, check_seed,
-)
+* :mod:`tsviz.core.metrics` — confusion counts and trapezoid areas;
+* :mod:`tsviz.core.arrays` — read-only array views.
 
-__all__ = [
-    "TsvizError", "CostError", "DEFAULT_MAX_COST", "max_cost", "check_cost",
-    "MAX_BUDGET_RATIO", "data_scale", "budget_limit", "check_budget",
-    "as_series", "as_labels", "expected_input", "check_model_input",
-    "guard_model", "model_device", "model_dtype", "model_logits", "input_gradient", "check_label_range",
-    "resolve_generator", "confusion_counts", "trapezoid_auc",
-    "check_int", "check_real", "check_positive", "check_probability", "check_bool", "check_choice", "check_seed",
-    "MAX_SEED",
-]
+The names below are loaded on first use, so that ``tsviz.core.errors``, ``validation``, ``lists``,
+``metrics`` and ``arrays`` can be imported without torch (the figure modules need that).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module of tsviz.core that defines it.
+_WHERE = {
+    "TsvizError": "errors",
+    "CostError": "cost", "DEFAULT_MAX_COST": "cost", "max_cost": "cost", "check_cost": "cost",
+    "MAX_BUDGET_RATIO": "budgets", "data_scale": "budgets", "budget_limit": "budgets", "check_budget": "budgets",
+    "as_series": "inputs", "as_labels": "inputs", "expected_input": "inputs", "check_model_input": "inputs",
+    "guard_model": "models", "model_device": "models", "model_dtype": "models", "model_logits": "models",
+    "input_gradient": "models", "check_label_range": "models",
+    "resolve_generator": "random",
+    "confusion_counts": "metrics", "trapezoid_auc": "metrics",
+    "check_int": "validation", "check_real": "validation", "check_positive": "validation",
+    "check_probability": "validation", "check_bool": "validation", "check_choice": "validation",
+    "check_seed": "validation", "MAX_SEED": "validation",
+    "parse_numbers": "lists", "parse_names": "lists", "split_list": "lists", "format_list": "lists",
+    "readonly": "arrays",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"tsviz.core.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tsviz.core' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -116,7 +116,7 @@ class Dataset:
             return self.X_train, self.y_train
         if which == "test":
             return self.X_test, self.y_test
-        raise ValueError(f"split must be 'train' or 'test', got {which!r}")
+        raise DataError(f"split must be 'train' or 'test', got {which!r}")
 
     def class_counts(self, which: str = "train") -> np.ndarray:
         """Number of series per class in a split, shape ``(K,)``."""

@@ -20,8 +20,8 @@ import numpy as np
 
 from tsviz.data.dataset import Dataset, split_for_test
 from tsviz.data.errors import DataError
-from tsviz.data.tabular import _check_finite_table, _read_table, _split_params
-from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file, float_param, path_kind, user_path
+from tsviz.data.text_tables import check_finite_table, read_table
+from tsviz.data.validation import DEFAULT_MAX_FILE_MB, check_file, float_param, path_kind, split_params, user_path
 
 __all__ = ["load_mitbih_csv", "MITBIH_CLASSES", "MITBIH_FS", "MITBIH_LENGTH"]
 
@@ -60,14 +60,14 @@ def _is_train(p: Path) -> bool:
 def _read(path: Path, max_mb: float) -> tuple[np.ndarray, np.ndarray]:
     """``(X (n, 187) float32, y (n,) int64)`` from one Kaggle CSV, with every check."""
     path = check_file(path, max_mb=max_mb)
-    t = _read_table(path, delimiter=",", label_column=None, dtype=np.float32)
+    t = read_table(path, delimiter=",", label_column=None, dtype=np.float32)
     n_cols = t.n_columns
     if n_cols != MITBIH_LENGTH + 1:
         raise DataError(
             f"{path}: rows have {n_cols} columns, expected {MITBIH_LENGTH + 1} (187 samples at 125 Hz + "
             f"the label last); not a Kaggle MIT-BIH heartbeat file?"
         )
-    _check_finite_table(path, t, ",")
+    check_finite_table(path, t, ",")
     X, lab = t.values[:, :MITBIH_LENGTH], t.values[:, MITBIH_LENGTH]
     bad = ~((lab >= 0) & (lab <= 4) & (lab == np.round(lab)))
     if bad.any():
@@ -114,7 +114,7 @@ def load_mitbih_csv(
         non-numeric, NaN or Inf values (names row and column), a label not in 0..4 (names the row),
         a training split with a single class.
     """
-    test_fraction, seed = _split_params(test_fraction, seed)
+    test_fraction, seed = split_params(test_fraction, seed)
     max_mb = float_param("max_mb", max_mb, positive=True)
     p = user_path(path)
     kind = path_kind(p)

@@ -7,7 +7,7 @@ from typing import Any
 
 from tsviz.data.dataset import Dataset
 from tsviz.data.errors import DataError
-from tsviz.data.validation import _short
+from tsviz.data.validation import short_repr
 
 __all__ = ["load", "BUILTIN_DATASETS", "FILE_SPECS", "parse_spec"]
 
@@ -50,10 +50,10 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     kind = kind.lower()
     if sep and kind in FILE_SPECS:
         if not path.strip():
-            raise DataError(f"dataset spec {_short(spec)} names no path after '{kind}:'")
+            raise DataError(f"dataset spec {short_repr(spec)} names no path after '{kind}:'")
         return kind, path.strip()
     known = sorted(BUILTIN_DATASETS) + [f"{k}:<path>" for k in FILE_SPECS]
-    raise DataError(f"unknown dataset spec {_short(spec)}; use one of: {', '.join(known)}")
+    raise DataError(f"unknown dataset spec {short_repr(spec)}; use one of: {', '.join(known)}")
 
 
 def load(spec: str = "synthetic-ecg", **options: Any) -> Dataset:
@@ -92,12 +92,12 @@ def load(spec: str = "synthetic-ecg", **options: Any) -> Dataset:
         sig.bind(**options) if path is None else sig.bind(path, **options)
     except TypeError as exc:
         params = [p for p in sig.parameters if p not in ("path", "folder")]
-        raise DataError(f"dataset {_short(spec)}: {exc}; options for {kind} are: {', '.join(params)}") from None
+        raise DataError(f"dataset {short_repr(spec)}: {exc}; options for {kind} are: {', '.join(params)}") from None
     try:
         ds = loader(**options) if path is None else loader(path, **options)
     except MemoryError:  # a last guard; the loaders' caps should make this unreachable
         raise DataError(
-            f"dataset {_short(spec)}: not enough memory to load it; use a smaller file or lower max_mb"
+            f"dataset {short_repr(spec)}: not enough memory to load it; use a smaller file or lower max_mb"
         ) from None
     meta = dict(ds.meta)
     meta["spec"] = spec.strip()

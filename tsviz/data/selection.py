@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tsviz.core.validation import check_choice, check_int, check_seed
 from tsviz.data.errors import DataError
 
 __all__ = ["select_samples", "SELECTION_MODES", "MAX_SELECTED"]
@@ -30,13 +31,18 @@ def select_samples(y: np.ndarray, *, mode: str = "random", n: int = 100, seed: i
     n : int
         At most this many (1..:data:`MAX_SELECTED`); fewer when fewer qualify.
     seed : int
-        Seed of the subsample.
+        Seed of the subsample (``>= 0``).
+
+    Raises
+    ------
+    DataError
+        Bad ``mode``, ``n``, ``seed``, ``class_index``, ``indices``, missing ``predictions``, or
+        no series qualifying.
     """
     y = np.asarray(y)
-    if mode not in SELECTION_MODES:
-        raise DataError(f"mode must be one of {SELECTION_MODES}, got {mode!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SELECTED:
-        raise DataError(f"n must be an integer in [1, {MAX_SELECTED}], got {n!r}")
+    mode = check_choice("mode", mode, SELECTION_MODES, error=DataError)
+    n = check_int("n", n, 1, MAX_SELECTED, error=DataError)
+    seed = check_seed(seed, error=DataError)
     if mode == "indices":
         if indices is None or len(indices) == 0:
             raise DataError("mode 'indices' needs a non-empty list of indices")

@@ -8,51 +8,93 @@ Three computations, each returning a small frozen dataclass with numpy arrays, a
 - :func:`class_psd` -- per-class mean Welch power spectral density (Welch 1967).
 - :func:`pca_series` -- a 2-D principal-component projection of the raw series (Pearson 1901).
 
+Two building blocks are public for the other families: :func:`welch_chunks` (Welch PSDs of many
+series at once, in memory-bounded chunks; also behind :func:`tsviz.attacks.analysis.welch_compare`)
+and :func:`pca_project` / :func:`subsample_indices` (behind the model and attack embeddings).
+Bad arguments raise :class:`~tsviz.data.errors.DataError` (a ``ValueError``) naming the parameter.
+
 scipy and scikit-learn are imported inside the functions that need them, so importing this
 module stays cheap.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tsviz.core.arrays import readonly as _frozen
+from tsviz.core.validation import check_choice, check_int, check_seed
+from tsviz.data.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from tsviz.data.dataset import Dataset
 
-__all__ = ["PSD_CHUNK_VALUES", 
+__all__ = [
     "ClassProfile", "ClassPSD", "Embedding",
-    "class_mean_std", "class_psd", "pca_series",
-    "MAX_EMBED_POINTS",
+    "class_mean_std", "class_psd", "pca_series", "welch_chunks", "pca_project", "subsample_indices",
+    "MAX_EMBED_POINTS", "PSD_CHUNK_VALUES",
 ]
 
 #: Hard cap on the ``max_points`` of :func:`pca_series` (and of ``tsviz.models.evaluation``'s
 #: PCA embedding): more points make the scatter unreadable and the browser slow.
 MAX_EMBED_POINTS = 20_000
 
-#: Series processed per Welch batch in :func:`class_psd` (bounds the temporary memory).
+#: Values (series x channels x time steps, all inputs together) per Welch batch of
+#: :func:`welch_chunks` (bounds the temporary memory).
 PSD_CHUNK_VALUES = 1 << 22
 
 
-def _check_split(split: str) -> str:
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    return split
+def _check_split(split: Any) -> str:
+    return check_choice("split", split, ("train", "test"), error=DataError)
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        rng = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
-        raise ValueError(f"{name} must be {rng}, got {value}")
-    return value
+def welch_chunks(arrays: Sequence[np.ndarray], *, fs: float, nperseg: int,
+                 chunk_values: int | None = None) -> Iterator[tuple[slice, np.ndarray, list[np.ndarray]]]:
+    """Welch power spectral densities of many series at once, in chunks of rows.
+
+    Welch, P. (1967). "The use of fast Fourier transform for the estimation of power spectra."
+    IEEE Trans. Audio Electroacoust. 15(2). :func:`scipy.signal.welch` along the last axis (Hann
+    window, 50 % overlap, constant detrending, density scaling), on a few rows at a time so that
+    the temporary memory stays bounded; no Python loop over samples.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray, each shape ``(n, C, T)``
+        Series of the same shape (e.g. clean, adversarial and their difference), any real dtype;
+        each chunk is converted to float64.
+    fs : float
+        Sampling frequency (Hz; ``1.0`` gives cycles/sample).
+    nperseg : int
+        Welch segment length, ``2 <= nperseg <= T``.
+    chunk_values : int, optional
+        Values per chunk over all arrays (default :data:`PSD_CHUNK_VALUES`).
+
+    Yields
+    ------
+    rows : slice
+        The rows of this chunk.
+    freqs : ndarray, float64, shape ``(F,)``
+        ``F = nperseg // 2 + 1`` frequencies in the unit of ``fs``.
+    psds : list of ndarray, float64, shape ``(b, C, F)``
+        One per input array, in ``unit^2`` per frequency unit.
+    """
+    from scipy.signal import welch
+
+    n, C, T = arrays[0].shape
+    budget = PSD_CHUNK_VALUES if chunk_values is None else int(chunk_values)
+    chunk = max(1, budget // max(1, C * T * len(arrays)))
+    for start in range(0, n, chunk):  # batches of many series, not a per-sample loop
+        rows = slice(start, min(start + chunk, n))
+        psds = []
+        freqs = None
+        for a in arrays:
+            freqs, p = welch(np.asarray(a[rows], dtype=np.float64), fs=fs, nperseg=nperseg, axis=-1)
+            psds.append(p)
+        yield rows, freqs, psds
 
 
 def subsample_indices(n: int, max_points: int, seed: int) -> np.ndarray:
@@ -172,7 +214,7 @@ def class_mean_std(ds: "Dataset", split: str = "train") -> ClassProfile:
 
     Raises
     ------
-    ValueError
+    DataError
         If ``split`` is not ``"train"`` or ``"test"``.
     """
     X, y = ds.split(_check_split(split))
@@ -298,29 +340,26 @@ def class_psd(ds: "Dataset", split: str = "train", *, nperseg: int | None = None
 
     Raises
     ------
-    ValueError
-        Bad ``split`` or ``nperseg``.
+    DataError
+        Bad ``split`` or ``nperseg``, or series shorter than 2 steps.
     """
-    from scipy.signal import welch
-
     X, y = ds.split(_check_split(split))
     n, C, T = X.shape
     if T < 2:
-        raise ValueError(f"series of length {T} have no spectrum (need T >= 2)")
-    nperseg = min(T, 256) if nperseg is None else _check_int("nperseg", nperseg, 2, T)
+        raise DataError(f"series of length {T} have no spectrum (need T >= 2)")
+    nperseg = min(T, 256) if nperseg is None else check_int("nperseg", nperseg, 2, T, error=DataError)
     fs = ds.fs if ds.fs else 1.0
     K = ds.n_classes
     counts = np.bincount(y, minlength=K).astype(np.int64)
     F = nperseg // 2 + 1
     sums = np.zeros((K, C * F))
-    chunk = max(1, PSD_CHUNK_VALUES // max(1, C * T))
     freqs = None
-    for start in range(0, n, chunk):  # batches of many series, not a per-sample loop
-        xb = np.asarray(X[start:start + chunk], dtype=np.float64)
-        freqs, p = welch(xb, fs=fs, nperseg=nperseg, axis=-1)
-        onehot = np.zeros((xb.shape[0], K))
-        onehot[np.arange(xb.shape[0]), y[start:start + chunk]] = 1.0
-        sums += onehot.T @ p.reshape(xb.shape[0], C * F)
+    for rows, f, (p,) in welch_chunks((X,), fs=fs, nperseg=nperseg):
+        freqs = f
+        b = p.shape[0]
+        onehot = np.zeros((b, K))
+        onehot[np.arange(b), y[rows]] = 1.0
+        sums += onehot.T @ p.reshape(b, C * F)
     with np.errstate(invalid="ignore", divide="ignore"):
         psd = (sums / counts[:, None]).reshape(K, C, F)
     psd[counts == 0] = np.nan
@@ -445,14 +484,14 @@ def pca_series(ds: "Dataset", split: str = "train", *, n_components: int = 2,
 
     Raises
     ------
-    ValueError
+    DataError
         Bad ``split``, ``n_components``, ``max_points`` or ``seed``.
     """
     X, y = ds.split(_check_split(split))
     d = int(X.shape[1] * X.shape[2])
-    n_components = _check_int("n_components", n_components, 1, min(d, 10))
-    max_points = _check_int("max_points", max_points, 2, MAX_EMBED_POINTS)
-    seed = _check_int("seed", seed, 0)
+    n_components = check_int("n_components", n_components, 1, min(d, 10), error=DataError)
+    max_points = check_int("max_points", max_points, 2, MAX_EMBED_POINTS, error=DataError)
+    seed = check_seed(seed, error=DataError)
     idx = subsample_indices(X.shape[0], max_points, seed)
     Z = np.asarray(X[idx], dtype=np.float32).reshape(idx.size, d)
     coords, evr = pca_project(Z, n_components, seed)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tsviz.core.validation import check_int
 from tsviz.data.dataset import Dataset
 from tsviz.data.errors import DataError
-from tsviz.data.validation import int_param
+from tsviz.data.validation import MAX_LENGTH, int_param
 
 __all__ = ["cbf", "synthetic_control", "MAX_SERIES"]
 
@@ -34,17 +35,13 @@ CONTROL_CLASSES = ("normal", "cyclic", "increasing", "decreasing", "upward shift
 
 
 def _check_sizes(name: str, n_train: int, n_test: int, length: int, min_length: int, k: int) -> None:
-    for pname, v in (("n_train", n_train), ("n_test", n_test), ("length", length)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise DataError(f"{name}: {pname} must be an integer, got {v!r}")
-    if n_train < k:
-        raise DataError(f"{name}: n_train must be at least {k} (one series per class), got {n_train}")
-    if n_test < 1:
-        raise DataError(f"{name}: n_test must be at least 1, got {n_test}")
+    """``n_train >= k`` (one series per class), ``n_test >= 1``, ``length >= min_length``, all
+    integers, and ``n_train + n_test <=`` :data:`MAX_SERIES`; DataError naming the generator."""
+    check_int(f"{name}: n_train", n_train, k, error=DataError)
+    check_int(f"{name}: n_test", n_test, 1, error=DataError)
+    check_int(f"{name}: length", length, min_length, MAX_LENGTH, error=DataError)
     if n_train + n_test > MAX_SERIES:
         raise DataError(f"{name}: n_train + n_test = {n_train + n_test} is over the cap of {MAX_SERIES}")
-    if length < min_length:
-        raise DataError(f"{name}: length must be at least {min_length}, got {length}")
 
 
 def _balanced_labels(n: int, k: int, rng: np.random.Generator) -> np.ndarray:

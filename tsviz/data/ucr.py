@@ -59,14 +59,13 @@ import numpy as np
 
 from tsviz.data.dataset import Dataset
 from tsviz.data.errors import DataError
-from tsviz.data.tabular import (
-    _check_labels_present,
-    _float_param,
-    _head_lines,
-    _max_fields,
-    _RaggedRows,
-    _read_table,
-    _sniff_delimiter,
+from tsviz.data.text_tables import (
+    RaggedRows,
+    check_labels_present,
+    head_lines,
+    max_fields,
+    read_table,
+    sniff_delimiter,
 )
 from tsviz.data.validation import (
     DEFAULT_MAX_FILE_MB,
@@ -77,6 +76,7 @@ from tsviz.data.validation import (
     check_file,
     check_shape,
     encode_labels,
+    float_param,
     label_name,
     path_kind,
     user_path,
@@ -185,7 +185,7 @@ def _existing(folder: Path, name: str) -> Path | None:
 
 
 def _read_delimited(path: Path, ext: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str]:
-    sample = _head_lines(path, 20)
+    sample = head_lines(path, 20)
     if not sample:
         raise DataError(f"{path}: no data rows (only blank lines)")
     if ext == ".tsv" and "\t" in sample[0][1]:
@@ -195,18 +195,18 @@ def _read_delimited(path: Path, ext: str) -> tuple[np.ndarray, np.ndarray, np.nd
     elif ext in (".txt", ""):
         delim = "whitespace"
     else:
-        delim = _sniff_delimiter(path, sample)
+        delim = sniff_delimiter(path, sample)
     try:
-        t = _read_table(path, delimiter=delim, label_column=0)
-    except _RaggedRows:  # unpadded variable-length rows: read as NaN-padded to the widest row
-        width, n_lines = _max_fields(path, delim)
+        t = read_table(path, delimiter=delim, label_column=0)
+    except RaggedRows:  # unpadded variable-length rows: read as NaN-padded to the widest row
+        width, n_lines = max_fields(path, delim)
         if width > MAX_LENGTH + 1 or n_lines * width > MAX_VALUES:
             raise DataError(
                 f"{path}: {n_lines} rows padded to the widest row of {width} columns is over the caps "
                 f"({MAX_LENGTH} time steps, {MAX_VALUES} values)"
             ) from None
-        t = _read_table(path, delimiter=delim, label_column=0, n_columns=width)
-    _check_labels_present(path, t, delim)
+        t = read_table(path, delimiter=delim, label_column=0, n_columns=width)
+    check_labels_present(path, t, delim)
     lines = t.lines
 
     def where(i: int, c: int, j: int) -> str:
@@ -410,17 +410,17 @@ def _read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any, str
     for k, (_, typ) in enumerate(attrs[:-1]):
         if typ.lower() not in ("numeric", "real", "integer"):
             raise DataError(f"{path}: attribute {k + 1} is not numeric; series attributes must be numeric")
-    first = _head_lines(path, 1, skip=data_line, comment="%")
+    first = head_lines(path, 1, skip=data_line, comment="%")
     if first and first[0][1].lstrip().startswith("{"):
         raise DataError(f"{path}: row {first[0][0]}: sparse ARFF rows are not supported")
     n_attr = len(attrs)
-    t = _read_table(path, delimiter=",", skiprows=data_line, label_column=n_attr - 1, comment="%",
+    t = read_table(path, delimiter=",", skiprows=data_line, label_column=n_attr - 1, comment="%",
                     quotechar="'", na_values=["?"])
     if t.n_columns != n_attr:
         raise DataError(
             f"{path}: rows have {t.n_columns} columns but the header declares {n_attr} attributes"
         )
-    _check_labels_present(path, t, ",")
+    check_labels_present(path, t, ",")
     lines = t.lines
 
     def where(i: int, c: int, j: int) -> str:
@@ -565,7 +565,7 @@ def load_ucr(
     """
     if not isinstance(length_policy, str) or length_policy not in LENGTH_POLICIES:
         raise DataError(f"length_policy must be one of {', '.join(LENGTH_POLICIES)}, got {str(length_policy)[:40]!r}")
-    max_mb = _float_param("max_mb", max_mb, positive=True)
+    max_mb = float_param("max_mb", max_mb, positive=True)
     name, train_path, test_path, ext = _find_pair(user_path(folder))
     train_path = check_file(train_path, max_mb=max_mb)
     test_path = check_file(test_path, max_mb=max_mb)

@@ -8,10 +8,15 @@ names, folder listings): a file loaded by path on a shared server must not leak 
 
 Row and column numbers in messages are 1-based (as a spreadsheet shows them) and say which split
 or file they refer to.
+
+Scalar parameters go through :func:`float_param` / :func:`int_param`, thin wrappers of
+:func:`tsviz.core.validation.check_real` / :func:`~tsviz.core.validation.check_int` with
+``error=DataError`` that also accept numbers written as strings (options from the CLI).
 """
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import stat
 from collections.abc import Sequence
@@ -20,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tsviz.core.validation import check_int, check_real
 from tsviz.data.errors import DataError
 
 __all__ = [
@@ -31,6 +37,8 @@ __all__ = [
     "MAX_LINE_CHARS",
     "float_param",
     "int_param",
+    "split_params",
+    "short_repr",
     "user_path",
     "path_kind",
     "check_file",
@@ -58,8 +66,12 @@ MAX_VALUES = 2**27
 MAX_LINE_CHARS = 80 * MAX_LENGTH
 
 
-def float_param(name: str, value: Any, *, allow_none: bool = False, positive: bool = False) -> float | None:
+def float_param(name: str, value: Any, *, allow_none: bool = False, positive: bool = False,
+                low: float | None = None, high: float | None = None, low_open: bool = False) -> float | None:
     """``value`` as a finite float (options may arrive as strings from the CLI).
+
+    A string is parsed with :func:`float`; the number is then checked by
+    :func:`tsviz.core.validation.check_real` (finite, not a boolean, within the bounds).
 
     Parameters
     ----------
@@ -70,7 +82,11 @@ def float_param(name: str, value: Any, *, allow_none: bool = False, positive: bo
     allow_none : bool
         Whether ``None`` is allowed (and returned).
     positive : bool
-        Require ``value > 0``.
+        Require ``value > 0`` (the same as ``low=0, low_open=True``).
+    low, high : float, optional
+        Bounds, inclusive (``low`` exclusive with ``low_open``).
+    low_open : bool
+        Exclude ``low`` itself.
 
     Returns
     -------
@@ -79,44 +95,48 @@ def float_param(name: str, value: Any, *, allow_none: bool = False, positive: bo
     Raises
     ------
     DataError
-        Not a number (booleans included), NaN/Inf, or not positive when required; the message
-        names ``name``.
+        Not a number (booleans included), NaN/Inf, or out of bounds; the message names ``name``.
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, (bool, np.bool_)):
-        raise DataError(f"{name} must be a number, got a boolean")
-    try:
-        f = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise DataError(f"{name} must be a number, got {_short(value)}") from None
-    if not math.isfinite(f):
-        raise DataError(f"{name} must be a finite number, got {f}")
-    if positive and not f > 0:
-        raise DataError(f"{name} must be positive, got {f:g}")
-    return f
+    if isinstance(value, (str, bytes)) or not isinstance(value, (numbers.Real, bool, np.bool_)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DataError(f"{name} must be a number, got {short_repr(value)}") from None
+    if positive:
+        low, low_open = (0.0, True) if low is None or low <= 0 else (low, low_open)
+    return check_real(name, value, low=low, high=high, low_open=low_open, error=DataError)
 
 
-def int_param(name: str, value: Any, *, low: int | None = None) -> int:
-    """``value`` as an int (``3.0`` and ``"3"`` accepted); DataError naming ``name`` otherwise."""
-    if isinstance(value, (bool, np.bool_)):
-        raise DataError(f"{name} must be an integer, got a boolean")
-    try:
-        if isinstance(value, (int, np.integer)):
-            i = int(value)
-        else:
+def int_param(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an int in ``[low, high]`` (``3.0`` and ``"3"`` accepted; ``1.5``, ``True`` not).
+
+    Checked by :func:`tsviz.core.validation.check_int`; DataError naming ``name`` otherwise.
+    """
+    if isinstance(value, (str, bytes)) or (isinstance(value, numbers.Real)
+                                           and not isinstance(value, (numbers.Integral, bool, np.bool_))):
+        try:
             f = float(value)
-            if not f.is_integer():
-                raise ValueError
-            i = int(f)
-    except (TypeError, ValueError, OverflowError):
-        raise DataError(f"{name} must be an integer, got {_short(value)}") from None
-    if low is not None and i < low:
-        raise DataError(f"{name} must be at least {low}, got {i}")
-    return i
+        except (TypeError, ValueError, OverflowError):
+            raise DataError(f"{name} must be an integer, got {short_repr(value)}") from None
+        if math.isfinite(f) and f.is_integer():
+            value = int(f)
+    if isinstance(value, (str, bytes)):
+        raise DataError(f"{name} must be an integer, got {short_repr(value)}")
+    return check_int(name, value, low, high, error=DataError)
 
 
-def _short(value: Any) -> str:
+def split_params(test_fraction: Any, seed: Any) -> tuple[float, int]:
+    """Checked ``(test_fraction, seed)`` of a seeded train/test split: ``0 < test_fraction < 1``,
+    ``seed`` an integer ``>= 0``; DataError naming the parameter otherwise."""
+    tf = float_param("test_fraction", test_fraction)
+    if not 0.0 < tf < 1.0:
+        raise DataError(f"test_fraction must be between 0 and 1, got {tf:g}")
+    return tf, int_param("seed", seed, low=0)
+
+
+def short_repr(value: Any) -> str:
     """A parameter value for a message (the caller's own input, cut to 40 characters)."""
     r = repr(value)
     return r if len(r) <= 40 else r[:37] + "..."
@@ -134,11 +154,11 @@ def user_path(path: str | os.PathLike) -> Path:
     except TypeError:
         raise DataError(f"a path must be a string, got {type(path).__name__}") from None
     if "\x00" in s:
-        raise DataError(f"path {_short(s)} holds a NUL character")
+        raise DataError(f"path {short_repr(s)} holds a NUL character")
     try:
         return p.expanduser()
     except (RuntimeError, KeyError, OSError, ValueError):
-        raise DataError(f"path {_short(s)}: cannot expand '~' (no such user or no home directory)") from None
+        raise DataError(f"path {short_repr(s)}: cannot expand '~' (no such user or no home directory)") from None
 
 
 def path_kind(path: str | os.PathLike) -> str | None:

@@ -69,7 +69,6 @@ import numpy as np
 
 from tsviz.data.dataset import Dataset, split_for_test
 from tsviz.data.errors import DataError
-from tsviz.data.tabular import _split_params
 from tsviz.data.validation import (
     DEFAULT_MAX_FILE_MB,
     MAX_LENGTH,
@@ -77,6 +76,7 @@ from tsviz.data.validation import (
     check_file,
     float_param,
     path_kind,
+    split_params,
     user_path,
 )
 
@@ -402,10 +402,8 @@ def _read_record(
 
 # ============================================================================ loader
 def _seconds(name: str, value: Any) -> float:
-    f = float_param(name, value)
-    if f < 0:
-        raise DataError(f"{name} must be a non-negative number of seconds, got {f:g}")
-    return f
+    """A non-negative number of seconds (``before_s``, ``after_s``)."""
+    return float_param(name, value, low=0.0)
 
 
 def load_wfdb(
@@ -481,7 +479,7 @@ def load_wfdb(
             f"fs_out must be a positive sampling rate in Hz between {FS_OUT_RANGE[0]:g} and {FS_OUT_RANGE[1]:g}, "
             f"or None, got {fs_out:g}"
         )
-    test_fraction, seed = _split_params(test_fraction, seed)
+    test_fraction, seed = split_params(test_fraction, seed)
     max_mb = float_param("max_mb", max_mb, positive=True)
     p = user_path(path)
     recs = _resolve(p, _as_list(records))

@@ -1,6 +1,8 @@
 """Gradient and perturbation attributions of a time-series classifier, via Captum.
 
-One call shape for five methods, ``attribute(model, x, method, *, target=None) -> (n, C, T)``:
+One call shape for every registered method, ``attribute(model, x, method, *, target=None) -> (n, C, T)``.
+The methods live in :mod:`tsviz.explain.methods`, one module each, registered in
+:data:`~tsviz.explain.methods.ATTRIBUTIONS`:
 
 * ``"saliency"`` -- absolute input gradient of the target logit (Simonyan et al. 2014);
 * ``"integrated_gradients"`` -- path integral of the gradient from a baseline to ``x``
@@ -14,9 +16,10 @@ All attributions are of the model's *output* (the target class logit, Captum's c
 logit units per signal unit (gradients) or logit units (perturbation methods). "Removed" steps are
 replaced by the same reference series as NeuroMask and the deletion/insertion curves use
 (:func:`tsviz.explain.baselines.make_baseline`), so the methods are comparable.
-:func:`relevance_per_step` reduces ``(n, C, T)`` to ``(n, T)`` for comparison with NeuroMask's mask.
+:func:`~tsviz.explain.relevance.relevance_per_step` reduces ``(n, C, T)`` to ``(n, T)`` for comparison
+with NeuroMask's mask.
 
-Captum is imported inside :func:`attribute` only; importing this module stays light.
+Captum is imported inside the methods only; importing this module stays light.
 
 References
 ----------
@@ -29,18 +32,17 @@ M. D. Zeiler, R. Fergus. Visualizing and understanding convolutional networks. E
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
-from tsviz.attacks.base import guard_model, model_dtype, model_logits
-from tsviz.core import as_series, check_budget, check_cost, check_model_input
+from tsviz.core import check_budget, check_cost, check_int, guard_model, model_logits
 from tsviz.explain.baselines import check_baseline, make_baseline
+from tsviz.explain.caps import CAPS, MAX_ATTRIBUTION_SAMPLES, MAX_BATCH_SIZE, MAX_IG_STEPS, MAX_NT_SAMPLES
 from tsviz.explain.errors import ExplainError
+from tsviz.explain.inputs import check_progress, check_series, explain_generator, resolve_target
+from tsviz.explain.methods import ATTRIBUTIONS, SMOOTHGRAD_NOISE_LEVEL, AttributionSettings
+from tsviz.explain.relevance import relevance_per_step
 
 __all__ = [
     "ATTRIBUTION_METHODS", "MAX_ATTRIBUTION_SAMPLES", "MAX_IG_STEPS", "MAX_NT_SAMPLES", "MAX_BATCH_SIZE",
@@ -48,72 +50,15 @@ __all__ = [
     "default_window", "default_batch_size", "attribution_cost", "ExplainError",
 ]
 
-#: Method names accepted by :func:`attribute`.
-ATTRIBUTION_METHODS = ("saliency", "integrated_gradients", "smoothgrad", "occlusion", "feature_ablation")
-#: Most series per :func:`attribute` call.
-MAX_ATTRIBUTION_SAMPLES = 1000
-#: Most interpolation steps of integrated gradients.
-MAX_IG_STEPS = 1000
-#: Most noisy copies per series for SmoothGrad.
-MAX_NT_SAMPLES = 500
-#: Largest ``batch_size`` (rows per forward pass).
-MAX_BATCH_SIZE = 65536
+#: Method names accepted by :func:`attribute` (the keys of :data:`~tsviz.explain.methods.ATTRIBUTIONS`).
+ATTRIBUTION_METHODS = tuple(ATTRIBUTIONS)
 #: Default rows per forward (and backward) pass (fewer for long series, see :func:`default_batch_size`).
 DEFAULT_BATCH_SIZE = 1024
 #: A default chunk holds at most this many input values (rows * C * T): 2**24 float32 = 64 MiB.
 MAX_CHUNK_VALUES = 2**24
-#: Default SmoothGrad noise level: ``stdev = SMOOTHGRAD_NOISE_LEVEL * std(x_i)`` per series.
-SMOOTHGRAD_NOISE_LEVEL = 0.15
-
-
-# --------------------------------------------------------------------------- shared checks
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ExplainError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
-
-
-def _check_series(x: Any, max_series: int, model: torch.nn.Module | None = None) -> torch.Tensor:
-    """``x`` checked by :func:`tsviz.core.as_series` (real, finite, within float32, complex refused)
-    as a float32 ``(n, C, T)`` tensor on its own device (numpy: CPU); with ``model``, also in the
-    model's floating dtype and matching its channels and length (:func:`tsviz.core.check_model_input`)."""
-    x = as_series(x, error=ExplainError, max_series=max_series)
-    if model is not None:
-        x = x.to(model_dtype(model))
-        check_model_input(model, x, error=ExplainError)
-    return x
-
-
-def _forward_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """``model(x)`` ``(n, K)`` under ``torch.no_grad`` in chunks of ``batch_size`` rows; raises
-    :class:`ExplainError` for a model that fails on ``x``, returns no ``(n, K)`` logits, or returns
-    NaN/Inf logits on a clean series (which would give NaN relevances)."""
-    return model_logits(model, x, error=ExplainError, batch=batch_size)
-
-
-def _resolve_target(target: Any, logits: torch.Tensor) -> torch.Tensor:
-    """``(n,)`` int64 target classes on ``logits``' device: the prediction when ``target`` is None."""
-    n, K = logits.shape
-    if target is None:
-        return logits.argmax(1)
-    if isinstance(target, bool):
-        raise ExplainError(f"target must be None, an int or {n} ints, got {target!r}")
-    try:
-        t = torch.as_tensor(np.asarray(target.detach().cpu() if isinstance(target, torch.Tensor) else target))
-    except (TypeError, ValueError) as exc:
-        raise ExplainError(f"target must be None, an int or {n} ints, got {target!r}") from exc
-    if t.dtype == torch.bool or t.is_complex():
-        raise ExplainError(f"target must hold integers, got dtype {t.dtype}")
-    if t.dtype.is_floating_point:
-        if not torch.isfinite(t).all() or (t != t.round()).any():
-            raise ExplainError("target must hold integers")
-    t = t.long()
-    t = t.expand(n).clone() if t.ndim == 0 else t.reshape(-1) if t.ndim == 1 else t
-    if t.ndim != 1 or t.shape[0] != n:
-        raise ExplainError(f"target must be an int or have {n} entries, got shape {tuple(t.shape)}")
-    if ((t < 0) | (t >= K)).any():
-        raise ExplainError(f"target must hold classes in [0, {K}), got {sorted(set(t.tolist()))[:10]}")
-    return t.to(logits.device)
+#: Defaults of the method options.
+DEFAULT_IG_STEPS = 50
+DEFAULT_NT_SAMPLES = 25
 
 
 def default_batch_size(C: int, T: int, rows: int = DEFAULT_BATCH_SIZE) -> int:
@@ -126,139 +71,33 @@ def default_window(T: int) -> int:
     return min(T, max(3, T // 20))
 
 
+def _method(method: str):
+    if not isinstance(method, str) or method not in ATTRIBUTIONS:
+        raise ExplainError(f"method must be one of {', '.join(ATTRIBUTIONS)}, got {method!r}")
+    return ATTRIBUTIONS[method]
+
+
 def attribution_cost(method: str, n: int, T: int, *, window: int | None = None, stride: int | None = None,
-                     steps: int = 50, n_samples: int = 25) -> dict[str, int]:
+                     steps: int = DEFAULT_IG_STEPS, n_samples: int = DEFAULT_NT_SAMPLES) -> dict[str, int]:
     """The factors of the model evaluations of :func:`attribute` on ``n`` series of length ``T``.
 
     Per series: saliency 1 gradient; integrated gradients ``steps``; SmoothGrad ``n_samples``;
     occlusion one forward per window position (``ceil((T - window) / stride) + 1``) plus the clean
     one; feature ablation one per segment (``ceil(T / window)``) plus the clean one. The one
-    forward pass that resolves the target is not counted.
+    forward pass that resolves the target is not counted. Each method states its own
+    (``AttributionMethod.cost``).
     """
     window = default_window(T) if window is None else int(window)
     stride = max(1, window // 2) if stride is None else int(stride)
-    if method == "integrated_gradients":
-        return {"series": int(n), "steps": int(steps)}
-    if method == "smoothgrad":
-        return {"series": int(n), "n_samples": int(n_samples)}
-    if method == "occlusion":
-        return {"series": int(n), "windows (from window and stride) + 1": math.ceil(max(T - window, 0) / stride) + 2}
-    if method == "feature_ablation":
-        return {"series": int(n), "segments (from window) + 1": math.ceil(T / window) + 1}
-    return {"series": int(n)}
-
-
-def relevance_per_step(attr: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
-    """Relevance of each time step: ``sum_c |attr[:, c, t]|``.
-
-    Absolute values are summed over channels, so a step counts as relevant whether its attribution
-    is positive or negative and whichever channel carries it; the result is comparable with
-    NeuroMask's per-step mask and is what the deletion/insertion curves rank.
-
-    Parameters
-    ----------
-    attr : torch.Tensor or numpy.ndarray ``(n, C, T)``
-
-    Returns
-    -------
-    Same kind as ``attr``, shape ``(n, T)``.
-    """
-    if not isinstance(attr, (torch.Tensor, np.ndarray)) or attr.ndim != 3:
-        shape = tuple(attr.shape) if hasattr(attr, "shape") else type(attr).__name__
-        raise ExplainError(f"attr must be an array of shape (n, channels, T), got {shape}")
-    return attr.abs().sum(1) if isinstance(attr, torch.Tensor) else np.abs(attr).sum(1)
-
-
-# --------------------------------------------------------------------------- methods
-def _chunks(n: int, size: int):
-    for i in range(0, n, size):
-        yield slice(i, min(i + size, n))
-
-
-def _saliency(model, x, t, batch_size, **_):
-    from captum.attr import Saliency
-
-    sal = Saliency(model)
-    for sl in _chunks(x.shape[0], batch_size):
-        yield sl, sal.attribute(x[sl].clone().requires_grad_(True), target=t[sl], abs=True)
-
-
-def _integrated_gradients(model, x, t, batch_size, *, b, steps, **_):
-    from captum.attr import IntegratedGradients
-
-    ig = IntegratedGradients(model)
-    m = max(1, batch_size // steps)  # series per chunk: all steps of a chunk fit in one forward
-    for sl in _chunks(x.shape[0], m):
-        yield sl, ig.attribute(x[sl], baselines=b[sl], target=t[sl], n_steps=steps,
-                               internal_batch_size=max(batch_size, 2 * (sl.stop - sl.start)))
-
-
-def _smoothgrad(model, x, t, batch_size, *, n_samples, stdev, seed, **_):
-    from captum.attr import Saliency
-
-    sal = Saliency(model)
-    n, C, T = x.shape
-    if stdev is None:  # per-series std over channels and time, signal units
-        sd = SMOOTHGRAD_NOISE_LEVEL * x.reshape(n, -1).std(1, unbiased=False).view(n, 1, 1, 1)
-    else:
-        sd = torch.full((n, 1, 1, 1), float(stdev), dtype=x.dtype, device=x.device)
-    gen = torch.Generator(device=x.device)
-    gen.manual_seed(seed)
-    m = max(1, batch_size // n_samples)
-    for sl in _chunks(n, m):
-        k = sl.stop - sl.start
-        noise = torch.randn((k, n_samples, C, T), generator=gen, dtype=x.dtype, device=x.device)
-        noisy = (x[sl].unsqueeze(1) + sd[sl] * noise).reshape(k * n_samples, C, T)
-        g = sal.attribute(noisy.requires_grad_(True), target=t[sl].repeat_interleave(n_samples), abs=True)
-        yield sl, g.reshape(k, n_samples, C, T).mean(1)
-
-
-def _occlusion(model, x, t, batch_size, *, b, window, stride, **_):
-    from captum.attr import Occlusion
-
-    n, C, T = x.shape
-    positions = math.ceil((T - window) / stride) + 1
-    pad = window + (positions - 1) * stride - T  # so the last window ends at or past T
-
-    if pad:
-        def forward(z: torch.Tensor) -> torch.Tensor:
-            return model(z[..., :T])
-        xp, bp = F.pad(x, (0, pad)), F.pad(b, (0, pad))
-    else:
-        forward, xp, bp = model, x, b
-    occ = Occlusion(forward)
-    m = min(n, batch_size)
-    ppe = max(1, min(positions, batch_size // m))
-    for sl in _chunks(n, m):
-        a = occ.attribute(xp[sl], sliding_window_shapes=(C, window), strides=(C, stride), baselines=bp[sl],
-                          target=t[sl], perturbations_per_eval=ppe)
-        yield sl, a[..., :T]
-
-
-def _feature_ablation(model, x, t, batch_size, *, b, window, **_):
-    from captum.attr import FeatureAblation
-
-    n, C, T = x.shape
-    groups = math.ceil(T / window)
-    mask = (torch.arange(T, device=x.device) // window).view(1, 1, T).expand(1, C, T)
-    fa = FeatureAblation(model)
-    m = min(n, batch_size)
-    ppe = max(1, min(groups, batch_size // m))
-    for sl in _chunks(n, m):
-        yield sl, fa.attribute(x[sl], baselines=b[sl], target=t[sl], feature_mask=mask, perturbations_per_eval=ppe)
-
-
-_METHODS = {
-    "saliency": _saliency, "integrated_gradients": _integrated_gradients, "smoothgrad": _smoothgrad,
-    "occlusion": _occlusion, "feature_ablation": _feature_ablation,
-}
+    return _method(method).cost(int(n), int(T), window=window, stride=stride, steps=int(steps),
+                                n_samples=int(n_samples))
 
 
 def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
               target: int | Sequence[int] | torch.Tensor | None = None, baseline: str = "zero",
               window: int | None = None, stride: int | None = None, n_samples: int | None = None,
-              stdev: float | None = None, steps: int | None = None, seed: int = 0,
-              batch_size: int | None = None, blur_width: int | None = None,
+              stdev: float | None = None, steps: int | None = None, generator: torch.Generator | None = None,
+              seed: int | None = None, batch_size: int | None = None, blur_width: int | None = None,
               progress: Callable[[float, str], None] | None = None) -> torch.Tensor:
     """Attribution of the target class logit to every input value, ``(n, C, T)``.
 
@@ -269,9 +108,9 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
         frozen parameters; train/eval modes and ``requires_grad`` are restored afterwards.
     x : torch.Tensor ``(n, C, T)``
         Real, finite series in signal units (numpy or torch; float64 is cast to float32, complex
-        refused), with the model's channels and length; ``1 <= n <=`` :data:`MAX_ATTRIBUTION_SAMPLES`.
+        refused), with the model's channels and length; ``1 <= n <= CAPS["series"]``.
     method : str
-        One of :data:`ATTRIBUTION_METHODS`:
+        One of :data:`ATTRIBUTION_METHODS` (see each method's module in :mod:`tsviz.explain.methods`):
 
         * ``"saliency"`` -- ``|d logit_target / d x|`` (Simonyan et al. 2014; Captum ``Saliency``
           with ``abs=True``). Non-negative, logit per signal unit.
@@ -280,21 +119,18 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
           points). Signed, logit units; sums to ``logit(x) - logit(b)`` up to the quadrature error.
         * ``"smoothgrad"`` -- the mean of ``|grad|`` over ``n_samples`` copies ``x + N(0, stdev^2)``
           (Smilkov et al. 2017; the same quantity as Captum ``NoiseTunnel(Saliency)`` with
-          ``nt_type="smoothgrad"``). The noise is drawn here from a local ``torch.Generator`` seeded
-          with ``seed`` -- never from the global RNG, which Captum's ``NoiseTunnel`` would use and
-          which cannot carry a per-series ``stdev`` -- so the global RNG state is untouched and
-          the same ``seed`` (and ``batch_size``) gives the same result. Non-negative.
+          ``nt_type="smoothgrad"``), the noise drawn from ``generator``/``seed``, never from the
+          global RNG; the same seed (and ``batch_size``) gives the same result. Non-negative.
         * ``"occlusion"`` -- for a sliding window of ``window`` steps spanning all channels, moved
           by ``stride`` steps, ``logit(x) - logit(x with the window set to b)``, averaged over the
-          windows covering each step (Zeiler & Fergus 2014; Captum ``Occlusion``). The series is
-          padded on the right (the padding is cropped before the model sees it) so that the last
-          window reaches the last step and every step is covered. Signed, logit units.
+          windows covering each step (Zeiler & Fergus 2014; Captum ``Occlusion``); every step is
+          covered. Signed, logit units.
         * ``"feature_ablation"`` -- time is cut into contiguous segments of ``window`` steps
           (shared over channels; the last may be shorter); each step gets
           ``logit(x) - logit(x with its segment set to b)`` (Captum ``FeatureAblation``).
     target : None, int, or sequence / tensor ``(n,)`` of ints
         Class whose logit is explained; ``None`` (default) explains each series' predicted class.
-        Must lie in ``[0, K)``.
+        Integers only (floats are refused, never truncated), in ``[0, K)``.
     baseline : {"zero", "mean", "blur"}
         Reference series ``b`` (:func:`~tsviz.explain.baselines.make_baseline`) for integrated
         gradients, occlusion and ablation; ignored by the gradient-only methods.
@@ -304,18 +140,20 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
     stride : int, optional
         Occlusion stride in steps, in ``[1, window]``; default ``max(1, window // 2)``.
     n_samples : int, optional
-        SmoothGrad noisy copies per series, in ``[1,`` :data:`MAX_NT_SAMPLES` ``]``; default 25.
+        SmoothGrad noisy copies per series, in ``[1, CAPS["n_samples"]]``; default 25.
     stdev : float, optional
         SmoothGrad noise standard deviation in signal units (same for every series), ``>= 0`` and
         at most :func:`tsviz.core.budget_limit` of ``x`` (100 x the data's scale);
         default ``0.15 * std(x_i)`` per series ``i`` (std over channels and time), i.e. 15 % of
         each series' own spread (Smilkov et al. recommend 10-20 % of the input range).
     steps : int, optional
-        Integrated-gradients interpolation points, in ``[1,`` :data:`MAX_IG_STEPS` ``]``; default 50.
-    seed : int
-        Seed of the SmoothGrad noise (``>= 0``); other methods are deterministic.
+        Integrated-gradients interpolation points, in ``[1, CAPS["ig_steps"]]``; default 50.
+    generator, seed
+        Randomness of the stochastic methods (SmoothGrad), by the one rule of
+        :mod:`tsviz.core.random`: ``generator`` as given, else a fresh generator on ``x``'s device
+        seeded ``seed`` (0 when None); both given is an error. Other methods are deterministic.
     batch_size : int, optional
-        Rows per forward/backward pass, in ``[1,`` :data:`MAX_BATCH_SIZE` ``]``; default
+        Rows per forward/backward pass, in ``[1, CAPS["batch_size"]]``; default
         :data:`DEFAULT_BATCH_SIZE`, fewer for long series (:func:`default_batch_size`: at most
         :data:`MAX_CHUNK_VALUES` input values per chunk). Bounds memory: integrated gradients evaluates
         ``batch_size // steps`` series (all their steps) per chunk, SmoothGrad
@@ -324,7 +162,7 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
     blur_width : int, optional
         Moving-average width of the ``"blur"`` baseline (see ``make_baseline``).
     progress : callable ``(fraction, message)``, optional
-        Called after each chunk of series.
+        Called after each chunk of series; reaches 1.0 with the last.
 
     Returns
     -------
@@ -334,38 +172,38 @@ def attribute(model: torch.nn.Module, x: torch.Tensor, method: str, *,
     ------
     ExplainError (a ValueError)
         Naming the parameter: unknown ``method`` (lists the choices), bad ``x`` (shape, complex,
-        NaN/Inf, beyond float32, channels or length other than the model's), ``target`` outside
-        ``[0, K)``, ``window``/``stride``/``steps``/``n_samples``/``batch_size`` outside their
-        ranges, ``stdev`` negative or beyond the data's scale (:func:`tsviz.core.check_budget`),
-        unknown ``baseline``; a model returning NaN/Inf logits on ``x``; a total cost
-        (:func:`attribution_cost`) over :func:`tsviz.core.max_cost`.
+        NaN/Inf, beyond float32, channels or length other than the model's), ``target`` not
+        integers in ``[0, K)``, ``window``/``stride``/``steps``/``n_samples``/``batch_size`` outside
+        their ranges, ``stdev`` negative or beyond the data's scale (:func:`tsviz.core.check_budget`),
+        unknown ``baseline``, a bad ``seed``/``generator``; a model returning NaN/Inf logits on
+        ``x``; a total cost (:func:`attribution_cost`) over :func:`tsviz.core.max_cost`.
     """
-    if method not in _METHODS:
-        raise ExplainError(f"method must be one of {', '.join(ATTRIBUTION_METHODS)}, got {method!r}")
-    x = _check_series(x, MAX_ATTRIBUTION_SAMPLES, model)
+    spec = _method(method)
+    x = check_series(x, CAPS["series"], model)
     n, C, T = x.shape
     check_baseline(baseline)
-    batch_size = default_batch_size(C, T) if batch_size is None else _check_int(
-        "batch_size", batch_size, 1, MAX_BATCH_SIZE)
-    window = default_window(T) if window is None else _check_int("window", window, 1, T)
-    stride = max(1, window // 2) if stride is None else _check_int("stride", stride, 1, window)
-    steps = 50 if steps is None else _check_int("steps", steps, 1, MAX_IG_STEPS)
-    n_samples = 25 if n_samples is None else _check_int("n_samples", n_samples, 1, MAX_NT_SAMPLES)
+    batch_size = default_batch_size(C, T) if batch_size is None else check_int(
+        "batch_size", batch_size, 1, CAPS["batch_size"], error=ExplainError)
+    window = default_window(T) if window is None else check_int("window", window, 1, T, error=ExplainError)
+    stride = max(1, window // 2) if stride is None else check_int("stride", stride, 1, window, error=ExplainError)
+    steps = DEFAULT_IG_STEPS if steps is None else check_int("steps", steps, 1, CAPS["ig_steps"], error=ExplainError)
+    n_samples = DEFAULT_NT_SAMPLES if n_samples is None else check_int("n_samples", n_samples, 1, CAPS["n_samples"],
+                                                                       error=ExplainError)
     if stdev is not None:  # signal units: held to the data's scale like an attack budget
         stdev = check_budget("stdev", stdev, x, allow_zero=True, error=ExplainError)
-    seed = _check_int("seed", seed, 0, 2**63 - 1)
-    if progress is not None and not callable(progress):
-        raise ExplainError("progress must be a callable (fraction, message) or None")
-    check_cost(f"attribution ({method})", attribution_cost(method, n, T, window=window, stride=stride, steps=steps,
-                                                            n_samples=n_samples), error=ExplainError)
+    gen = explain_generator(generator, seed, x.device)
+    check_progress(progress)
+    check_cost(f"attribution ({method})", spec.cost(n, T, window=window, stride=stride, steps=steps,
+                                                    n_samples=n_samples), error=ExplainError)
 
     out = torch.empty((n, C, T), dtype=torch.float32, device=x.device)
     with guard_model(model):
-        t = _resolve_target(target, _forward_logits(model, x, batch_size))
-        b = make_baseline(x, baseline, blur_width=blur_width) if method in (
-            "integrated_gradients", "occlusion", "feature_ablation") else None
-        for sl, a in _METHODS[method](model, x, t, batch_size, b=b, steps=steps, n_samples=n_samples,
-                                      stdev=stdev, seed=seed, window=window, stride=stride):
+        t = resolve_target(target, model_logits(model, x, error=ExplainError, batch=batch_size))
+        b = make_baseline(x, baseline, blur_width=blur_width) if spec.uses_baseline else None
+        settings = AttributionSettings(batch_size=batch_size, baseline=b, steps=steps, n_samples=n_samples,
+                                       stdev=stdev, generator=gen if spec.stochastic else None, window=window,
+                                       stride=stride)
+        for sl, a in spec.attribute(model, x, t, settings):
             out[sl] = a.detach().to(torch.float32)
             if progress is not None:
                 progress(sl.stop / n, f"{method}: {sl.stop}/{n} series")

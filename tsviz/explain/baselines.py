@@ -15,21 +15,19 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from tsviz.core import check_choice, check_int
+from tsviz.explain.caps import CAPS, MAX_BLUR_WIDTH
 from tsviz.explain.errors import ExplainError
 
 __all__ = ["BASELINES", "MAX_BLUR_WIDTH", "make_baseline", "check_baseline"]
 
 #: Names accepted by :func:`make_baseline`.
 BASELINES = ("zero", "mean", "blur")
-#: Largest moving-average width of the ``"blur"`` baseline, in time steps.
-MAX_BLUR_WIDTH = 1001
 
 
 def check_baseline(baseline: str) -> str:
     """``baseline`` if it names one of :data:`BASELINES`, else :class:`ExplainError` naming the choices."""
-    if baseline not in BASELINES:
-        raise ExplainError(f"baseline must be one of {', '.join(BASELINES)}, got {baseline!r}")
-    return baseline
+    return check_choice("baseline", baseline, BASELINES, error=ExplainError)
 
 
 def make_baseline(x: torch.Tensor, baseline: str = "zero", *, blur_width: int | None = None) -> torch.Tensor:
@@ -41,7 +39,7 @@ def make_baseline(x: torch.Tensor, baseline: str = "zero", *, blur_width: int | 
     baseline : {"zero", "mean", "blur"}
     blur_width : int or None
         Moving-average width for ``"blur"`` in steps (odd is centred exactly); default
-        ``max(3, T // 10)``, capped by ``T`` and :data:`MAX_BLUR_WIDTH`.
+        ``max(3, T // 10)``, capped by ``T``; at most ``CAPS["blur_width"]``.
 
     Returns
     -------
@@ -58,8 +56,7 @@ def make_baseline(x: torch.Tensor, baseline: str = "zero", *, blur_width: int | 
     T = x.shape[2]
     if blur_width is None:
         blur_width = max(3, T // 10)
-    if isinstance(blur_width, bool) or not isinstance(blur_width, int) or not 1 <= blur_width <= MAX_BLUR_WIDTH:
-        raise ExplainError(f"blur_width must be an integer in [1, {MAX_BLUR_WIDTH}], got {blur_width!r}")
+    blur_width = check_int("blur_width", blur_width, 1, CAPS["blur_width"], error=ExplainError)
     w = min(blur_width, T)
     left = (w - 1) // 2
     padded = F.pad(x.reshape(-1, 1, T), (left, w - 1 - left), mode="replicate")

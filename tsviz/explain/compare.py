@@ -16,17 +16,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.core import check_cost
-from tsviz.explain.attribution import (
-    ATTRIBUTION_METHODS, _check_series, _forward_logits, attribute, attribution_cost, relevance_per_step,
-)
+from tsviz.core import check_cost, guard_model, model_device, model_logits
+from tsviz.explain.attribution import ATTRIBUTION_METHODS, attribute, attribution_cost
+from tsviz.explain.caps import CAPS
 from tsviz.explain.errors import ExplainError
 from tsviz.explain.faithfulness import FaithfulnessResult, compare_faithfulness
-from tsviz.explain.neuromask import MaskResult, neuromask
+from tsviz.explain.inputs import check_progress, check_series, explain_generator
+from tsviz.explain.neuromask import NEUROMASK_DEFAULTS, MaskResult, neuromask
+from tsviz.explain.relevance import relevance_per_step
 
 __all__ = ["METHODS", "ExplainComparison", "explain_methods"]
 
-#: NeuroMask plus the Captum baselines.
+#: NeuroMask plus the registered attribution methods (:data:`~tsviz.explain.methods.ATTRIBUTIONS`).
 METHODS = ("neuromask", *ATTRIBUTION_METHODS)
 
 
@@ -76,7 +77,7 @@ class ExplainComparison:
 def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS, *,
                     baseline: str = "zero", neuromask_kw: Mapping[str, Any] | None = None,
                     attribution_kw: Mapping[str, Mapping[str, Any]] | None = None,
-                    faithfulness_steps: int = 20, seed: int = 0,
+                    faithfulness_steps: int = 20, generator: torch.Generator | None = None, seed: int | None = None,
                     progress: Callable[[float, str], None] | None = None) -> ExplainComparison:
     """Explain ``x`` with every method in ``methods`` and score them by deletion/insertion.
 
@@ -90,8 +91,10 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
     neuromask_kw : extra keyword arguments of :func:`tsviz.explain.neuromask` (steps, lambdas, ...)
     attribution_kw : per-method extra keyword arguments of :func:`tsviz.explain.attribute`
     faithfulness_steps : fractions on the deletion/insertion curves (``S``)
-    seed : seeds NeuroMask's initial weights and SmoothGrad's noise
-    progress : callable ``(fraction, message)`` or None
+    generator, seed : randomness of NeuroMask's initial weights and SmoothGrad's noise
+        (:mod:`tsviz.core.random`): each seeded ``seed`` (0 when None), or both drawn in turn from
+        ``generator``; both given is an error
+    progress : callable ``(fraction, message)`` or None; reaches 1.0 at the end
 
     Returns
     -------
@@ -107,12 +110,12 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
     unknown = set(attribution_kw) - set(ATTRIBUTION_METHODS)
     if unknown:
         raise ExplainError(f"attribution_kw has settings for unknown method(s) {sorted(unknown)}")
-    from tsviz.explain.faithfulness import MAX_FAITHFULNESS_SAMPLES, MAX_FAITHFULNESS_STEPS
-    from tsviz.explain.neuromask import MAX_NEUROMASK_SAMPLES, NEUROMASK_DEFAULTS
+    explain_generator(generator, seed)  # checks the pair before any work
+    randomness = {"seed": seed} if generator is None else {"generator": generator}
+    check_progress(progress)
 
-    xt = _check_series(x, min(MAX_NEUROMASK_SAMPLES, MAX_FAITHFULNESS_SAMPLES), model)
-    dev = next((p.device for p in model.parameters()), torch.device("cpu"))
-    xt = xt.to(dev, torch.float32)
+    xt = check_series(x, min(CAPS["series"], CAPS["faithfulness_series"]), model)
+    xt = xt.to(model_device(model), torch.float32)
     n, _, T = xt.shape
     # the whole comparison under one cap: every method's evaluations plus the faithfulness curves
     per_series, parts = 0, []
@@ -128,17 +131,15 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
         per_series += cost
         parts.append(f"{method} {cost:,}")
     if isinstance(faithfulness_steps, (int, np.integer)) and not isinstance(faithfulness_steps, bool) \
-            and 1 <= faithfulness_steps <= MAX_FAITHFULNESS_STEPS:
+            and 1 <= faithfulness_steps <= CAPS["faithfulness_steps"]:
         curves = 2 * (int(faithfulness_steps) + 1) * len(methods)
         per_series += curves
         parts.append(f"curves {curves:,}")
     check_cost(f"explaining with {', '.join(methods)} (per series: {'; '.join(parts)})",
                {"series": n, "evaluations per series (all methods and curves)": per_series}, error=ExplainError)
 
-    from tsviz.attacks.base import guard_model
-
     with guard_model(model):
-        target = _forward_logits(model, xt, 1024).argmax(dim=1)
+        target = model_logits(model, xt, error=ExplainError, batch=1024).argmax(dim=1)
     n_work = len(methods) + 1
     relevance, attributions, seconds = {}, {}, {}
     mask_result = None
@@ -150,11 +151,11 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
         sub(0.0, f"{method}…")
         t0 = time.perf_counter()
         if method == "neuromask":
-            kw = {**dict(neuromask_kw or {}), "baseline": baseline, "seed": seed, "progress": sub}
+            kw = {**dict(neuromask_kw or {}), "baseline": baseline, **randomness, "progress": sub}
             mask_result = neuromask(model, xt, target=target.cpu().numpy(), **kw)
-            rel = mask_result.mask if mask_result.mask.ndim == 2 else mask_result.mask.sum(axis=1)
+            rel = mask_result.mask if mask_result.mask.ndim == 2 else relevance_per_step(mask_result.mask)
         else:
-            kw = {"baseline": baseline, "seed": seed, **dict(attribution_kw.get(method, {}))}
+            kw = {"baseline": baseline, **randomness, **dict(attribution_kw.get(method, {}))}
             a = attribute(model, xt, method, target=target, **kw)
             attributions[method] = a.cpu().numpy()
             rel = relevance_per_step(attributions[method])

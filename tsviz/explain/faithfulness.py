@@ -30,25 +30,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.attacks.base import guard_model
-from tsviz.explain.attribution import _check_int, _check_series, _forward_logits, _resolve_target, default_batch_size
-from tsviz.core import check_cost
+from tsviz.core import check_cost, check_int, guard_model, model_logits, trapezoid_auc
+from tsviz.explain.attribution import default_batch_size
 from tsviz.explain.baselines import check_baseline, make_baseline
+from tsviz.explain.caps import CAPS, MAX_FAITHFULNESS_BATCH_SIZE, MAX_FAITHFULNESS_SAMPLES, MAX_FAITHFULNESS_STEPS
 from tsviz.explain.errors import ExplainError
+from tsviz.explain.inputs import check_progress, check_series, resolve_target
+from tsviz.explain.relevance import relevance_rows
 
 __all__ = [
     "FaithfulnessResult", "deletion_insertion", "compare_faithfulness", "MAX_FAITHFULNESS_STEPS",
     "MAX_FAITHFULNESS_SAMPLES", "FAITHFULNESS_BATCH_SIZE", "MAX_FAITHFULNESS_BATCH_SIZE",
 ]
 
-#: Most fractions ``S`` of a curve (``S + 1`` points).
-MAX_FAITHFULNESS_STEPS = 200
-#: Most series per call.
-MAX_FAITHFULNESS_SAMPLES = 10_000
 #: Default rows (masked series) per forward pass.
 FAITHFULNESS_BATCH_SIZE = 4096
-#: Largest ``batch_size``.
-MAX_FAITHFULNESS_BATCH_SIZE = 65536
 
 
 @dataclass(frozen=True)
@@ -90,30 +86,6 @@ class FaithfulnessResult:
                 "baseline": self.baseline}
 
 
-def _relevance_rows(relevance: Any, n: int, T: int) -> np.ndarray:
-    """``relevance`` as a float64 ``(n, T)`` array; ``(n, C, T)`` is reduced by ``sum_c |.|``."""
-    if isinstance(relevance, torch.Tensor):
-        relevance = relevance.detach().cpu().numpy()
-    if np.iscomplexobj(relevance):
-        raise ExplainError("relevance is complex; give real relevance values")
-    try:
-        r = np.asarray(relevance, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ExplainError(f"relevance must be a numeric array of shape (n, T) or (n, C, T), "
-                         f"got {type(relevance).__name__}") from exc
-    if r.ndim == 3:
-        r = np.abs(r).sum(1)  # == relevance_per_step
-    if r.ndim != 2 or r.shape != (n, T):
-        raise ExplainError(f"relevance must have shape ({n}, {T}) or ({n}, C, {T}) to match x, got {np.shape(relevance)}")
-    if not np.isfinite(r).all():
-        raise ExplainError("relevance contains NaN or Inf")
-    return r
-
-
-def _trapezoid(curves: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    return ((curves[:, 1:] + curves[:, :-1]) * 0.5 * np.diff(fractions)).sum(1)
-
-
 def _curves(model: torch.nn.Module, x: torch.Tensor, b: torch.Tensor, rank: torch.Tensor, k: torch.Tensor,
             t: torch.Tensor, batch_size: int,
             progress: Callable[[float, str], None] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -153,23 +125,23 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, relevance: Any, 
         and left exactly as found (modes and ``requires_grad`` restored).
     x : torch.Tensor ``(n, C, T)``
         Real, finite series in signal units (numpy or torch; float64 is cast to float32, complex
-        refused), with the model's channels and length; ``n <=`` :data:`MAX_FAITHFULNESS_SAMPLES`.
+        refused), with the model's channels and length; ``n <= CAPS["faithfulness_series"]``.
     relevance : array or tensor ``(n, T)`` or ``(n, C, T)``
         Relevance of each step, higher = more important. ``(n, T)`` is ranked as given (signed
         values rank by value: pass ``abs`` yourself to rank by magnitude); ``(n, C, T)`` is
-        first reduced with :func:`~tsviz.explain.attribution.relevance_per_step`
+        first reduced with :func:`~tsviz.explain.relevance.relevance_per_step`
         (``sum_c |.|``). Must be finite.
     target : None, int, or sequence / tensor ``(n,)`` of ints
         Class whose probability is tracked; ``None`` (default): the prediction on clean ``x``.
     baseline : {"zero", "mean", "blur"}
         Reference series that replaces removed steps (all channels).
     steps : int
-        Number ``S`` of fraction intervals, in ``[1,`` :data:`MAX_FAITHFULNESS_STEPS` ``]``; the
+        Number ``S`` of fraction intervals, in ``[1, CAPS["faithfulness_steps"]]``; the
         curves have ``S + 1`` points at ``s / S``. Removed steps: ``k_s = floor(s / S * T + 1/2)``.
     blur_width : int, optional
         Moving-average width of the ``"blur"`` baseline.
     batch_size : int, optional
-        Masked series per forward pass, in ``[1,`` :data:`MAX_FAITHFULNESS_BATCH_SIZE` ``]``;
+        Masked series per forward pass, in ``[1, CAPS["faithfulness_batch_size"]]``;
         default :data:`FAITHFULNESS_BATCH_SIZE`, fewer for long series (at most
         :data:`~tsviz.explain.attribution.MAX_CHUNK_VALUES` input values per chunk).
     progress : callable ``(fraction, message)``, optional
@@ -190,17 +162,16 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, relevance: Any, 
         unknown ``baseline``; a model returning NaN/Inf logits on ``x``; a total cost
         ``series x 2 curves x (steps + 1)`` over :func:`tsviz.core.max_cost`.
     """
-    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES, model)
+    x = check_series(x, CAPS["faithfulness_series"], model)
     n, C, T = x.shape
-    rel = _relevance_rows(relevance, n, T)
+    rel = relevance_rows(relevance, n, T)
     check_baseline(baseline)
-    steps = _check_int("steps", steps, 1, MAX_FAITHFULNESS_STEPS)
+    steps = check_int("steps", steps, 1, CAPS["faithfulness_steps"], error=ExplainError)
     check_cost("deletion/insertion curves", {"series": n, "curves": 2, "points per curve (steps + 1)": steps + 1},
                error=ExplainError)
-    batch_size = default_batch_size(C, T, FAITHFULNESS_BATCH_SIZE) if batch_size is None else _check_int(
-        "batch_size", batch_size, 1, MAX_FAITHFULNESS_BATCH_SIZE)
-    if progress is not None and not callable(progress):
-        raise ExplainError("progress must be a callable (fraction, message) or None")
+    batch_size = default_batch_size(C, T, FAITHFULNESS_BATCH_SIZE) if batch_size is None else check_int(
+        "batch_size", batch_size, 1, CAPS["faithfulness_batch_size"], error=ExplainError)
+    check_progress(progress)
 
     fractions = np.arange(steps + 1, dtype=np.float64) / steps
     k = (2 * np.arange(steps + 1, dtype=np.int64) * T + steps) // (2 * steps)  # floor(s T / S + 1/2)
@@ -209,12 +180,12 @@ def deletion_insertion(model: torch.nn.Module, x: torch.Tensor, relevance: Any, 
     np.put_along_axis(rank, order, np.arange(T, dtype=order.dtype)[None, :].repeat(n, 0), axis=1)
 
     with guard_model(model), torch.no_grad():
-        t = _resolve_target(target, _forward_logits(model, x, batch_size))
+        t = resolve_target(target, model_logits(model, x, error=ExplainError, batch=batch_size))
         b = make_baseline(x, baseline, blur_width=blur_width)
         dele, ins = _curves(model, x, b, torch.as_tensor(rank, device=x.device), torch.as_tensor(k, device=x.device),
                             t, batch_size, progress)
     return FaithfulnessResult(fractions=fractions, k=k, deletion=dele, insertion=ins,
-                              deletion_auc=_trapezoid(dele, fractions), insertion_auc=_trapezoid(ins, fractions),
+                              deletion_auc=trapezoid_auc(dele, fractions), insertion_auc=trapezoid_auc(ins, fractions),
                               target=t.cpu().numpy().astype(np.int64), baseline=baseline)
 
 
@@ -255,16 +226,17 @@ def compare_faithfulness(model: torch.nn.Module, x: torch.Tensor, relevances: Ma
 
     if not isinstance(relevances, Mapping) or not relevances:
         raise ExplainError("relevances must be a non-empty mapping of method name -> relevance array")
-    x = _check_series(x, MAX_FAITHFULNESS_SAMPLES, model)
+    x = check_series(x, CAPS["faithfulness_series"], model)
     check_baseline(baseline)
-    _check_int("steps", steps, 1, MAX_FAITHFULNESS_STEPS)
+    check_int("steps", steps, 1, CAPS["faithfulness_steps"], error=ExplainError)
+    check_progress(progress)
     check_cost("deletion/insertion curves", {"series": x.shape[0], "relevances": len(relevances), "curves": 2,
                                              "points per curve (steps + 1)": steps + 1}, error=ExplainError)
     if target is None:
         with guard_model(model):
             rows = default_batch_size(x.shape[1], x.shape[2], FAITHFULNESS_BATCH_SIZE) if batch_size is None \
-                else _check_int("batch_size", batch_size, 1, MAX_FAITHFULNESS_BATCH_SIZE)
-            target = _forward_logits(model, x, rows).argmax(1)
+                else check_int("batch_size", batch_size, 1, CAPS["faithfulness_batch_size"], error=ExplainError)
+            target = model_logits(model, x, error=ExplainError, batch=rows).argmax(1)
     results: dict[str, FaithfulnessResult] = {}
     for j, (name, rel) in enumerate(relevances.items()):
         try:

@@ -45,18 +45,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tsviz.core import as_series, check_cost, check_model_input
-from tsviz.explain.baselines import BASELINES, check_baseline, make_baseline
+from tsviz.core import (
+    check_bool,
+    check_cost,
+    check_int,
+    check_model_input,
+    check_real,
+    guard_model,
+    model_device,
+    model_logits,
+)
+from tsviz.explain.baselines import check_baseline, make_baseline
+from tsviz.explain.caps import CAPS, MAX_HISTORY_SNAPSHOTS, MAX_NEUROMASK_SAMPLES, MAX_NEUROMASK_STEPS
 from tsviz.explain.errors import ExplainError
+from tsviz.explain.inputs import check_progress, check_series, explain_generator, resolve_target
 
 __all__ = ["neuromask", "MaskResult", "MAX_NEUROMASK_STEPS", "MAX_NEUROMASK_SAMPLES",
            "MAX_HISTORY_SNAPSHOTS", "NEUROMASK_DEFAULTS"]
 
-#: Caps on user-settable costs.
-MAX_NEUROMASK_STEPS = 5000
-MAX_NEUROMASK_SAMPLES = 1000
-#: At most this many mask snapshots are kept in ``history``.
-MAX_HISTORY_SNAPSHOTS = 200
 #: Default hyperparameters (see the module docstring).
 NEUROMASK_DEFAULTS: dict[str, Any] = {
     "steps": 300, "lr": 0.1, "lambda_p": 1.0, "lambda_sp": 0.01, "lambda_sm": 0.002, "tau": 20.0,
@@ -127,39 +133,14 @@ class MaskResult:
 
 
 def _number(name: str, v: Any, lo: float, hi: float, *, lo_open: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) \
-            or v < lo or v > hi or (lo_open and v == lo):
-        raise ExplainError(f"{name} must be a number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
-    return float(v)
-
-
-def _integer(name: str, v: Any, lo: int, hi: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise ExplainError(f"{name} must be an integer in [{lo}, {hi}], got {v!r}")
-    return int(v)
-
-
-def _targets(target, clean_logits: torch.Tensor) -> torch.Tensor:
-    n, K = clean_logits.shape
-    if target is None:
-        return clean_logits.argmax(dim=1)
-    t = torch.as_tensor(np.asarray(target), device=clean_logits.device)
-    if t.is_floating_point() or t.dtype == torch.bool:
-        raise ExplainError(f"target must be an int or a sequence of ints, got {target!r}")
-    t = t.to(torch.int64)
-    if t.ndim == 0:
-        t = t.expand(n)
-    if t.shape != (n,):
-        raise ExplainError(f"target must be one int or one per series ({n}), got shape {tuple(t.shape)}")
-    if (t < 0).any() or (t >= K).any():
-        raise ExplainError(f"target must be a class in [0, {K}), got {t.unique().tolist()}")
-    return t
+    """A hyperparameter in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``), via :func:`tsviz.core.check_real`."""
+    return check_real(name, v, low=lo, high=hi, low_open=lo_open, error=ExplainError)
 
 
 def _snapshot_steps(steps: int, every: int | None) -> list[int]:
     if every is None:
         every = max(1, math.ceil(steps / 50))
-    every = max(every, math.ceil(steps / (MAX_HISTORY_SNAPSHOTS - 1)))
+    every = max(every, math.ceil(steps / (CAPS["history_snapshots"] - 1)))
     out = list(range(0, steps + 1, every))
     if out[-1] != steps:
         out.append(steps)
@@ -170,17 +151,18 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
               steps: int = 300, lr: float = 0.1, lambda_p: float = 1.0, lambda_sp: float = 0.01,
               lambda_sm: float = 0.002, tau: float = 20.0, init_scale: float | None = 3.0, beta: float = 0.9,
               baseline: str = "zero", blur_width: int | None = None, per_channel: bool = False,
-              history_every: int | None = None, seed: int = 0, generator: torch.Generator | None = None,
+              history_every: int | None = None, seed: int | None = None, generator: torch.Generator | None = None,
               progress: Callable[[float, str], None] | None = None) -> MaskResult:
     """Learn NeuroMask relevance masks for a batch of series (dissertation ch. 5, Algorithm 4).
 
     Parameters
     ----------
     model : nn.Module mapping ``(b, C, T)`` to logits ``(b, K)``; left unchanged.
-    x : tensor or array ``(n, C, T)``, float, signal units; ``n <= MAX_NEUROMASK_SAMPLES``.
+    x : tensor or array ``(n, C, T)``, float, signal units; ``n <= CAPS["series"]``.
     target : None, int or ``(n,)`` ints
         Class to preserve; None = the model's prediction on ``x`` (the paper's ``argmax y``).
-    steps : int in ``[1, MAX_NEUROMASK_STEPS]``
+        Integers only (floats are refused, never truncated).
+    steps : int in ``[1, CAPS["neuromask_steps"]]``
         RMSProp updates.
     lr : float > 0
         RMSProp learning rate (``alpha`` of Algorithm 4).
@@ -198,10 +180,11 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
         One mask per channel ``(n, C, T)`` instead of one shared over channels.
     history_every : int or None
         Snapshot period in steps (default ``ceil(steps / 50)``; at most
-        ``MAX_HISTORY_SNAPSHOTS`` snapshots).
+        ``CAPS["history_snapshots"]`` snapshots).
     seed, generator
-        Randomness of the initial weights (``generator`` wins when given).
-    progress : callable ``(fraction, message)`` or None
+        Randomness of the initial weights (:mod:`tsviz.core.random`): ``generator`` as given, else a
+        fresh CPU generator seeded ``seed`` (0 when None); both given is an error.
+    progress : callable ``(fraction, message)`` or None; reaches 1.0 at the end
 
     Returns
     -------
@@ -211,15 +194,13 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
     ------
     ExplainError (a ValueError)
         Naming the parameter: bad hyperparameters; ``x`` not ``(n, C, T)`` real finite series
-        within float32 (complex refused, float64 cast), more than ``MAX_NEUROMASK_SAMPLES`` series,
+        within float32 (complex refused, float64 cast), more than ``CAPS["series"]`` series,
         or channels/length other than the model's; a model returning NaN/Inf logits on ``x``; a
         total cost ``series x steps`` over :func:`tsviz.core.max_cost`.
     """
-    from tsviz.attacks.base import guard_model, model_logits
-
     if not isinstance(model, torch.nn.Module):
         raise ExplainError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    steps = _integer("steps", steps, 1, MAX_NEUROMASK_STEPS)
+    steps = check_int("steps", steps, 1, CAPS["neuromask_steps"], error=ExplainError)
     lr = _number("lr", lr, 0.0, 100.0, lo_open=True)
     lambda_p = _number("lambda_p", lambda_p, 0.0, 1e6)
     lambda_sp = _number("lambda_sp", lambda_sp, 0.0, 1e6)
@@ -228,25 +209,21 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
     init = tau if init_scale is None else _number("init_scale", init_scale, 0.0, 100.0, lo_open=True)
     beta = _number("beta", beta, 0.0, 0.9999)
     check_baseline(baseline)
-    if not isinstance(per_channel, bool):
-        raise ExplainError(f"per_channel must be True or False, got {per_channel!r}")
+    per_channel = check_bool("per_channel", per_channel, error=ExplainError)
     if history_every is not None:
-        history_every = _integer("history_every", history_every, 1, MAX_NEUROMASK_STEPS)
+        history_every = check_int("history_every", history_every, 1, CAPS["neuromask_steps"], error=ExplainError)
+    recorded_seed = (0 if seed is None else int(seed)) if generator is None else None
+    generator = explain_generator(generator, seed, "cpu")
+    check_progress(progress)
 
-    dev = next((p.device for p in model.parameters()), torch.device("cpu"))
-    x = as_series(x, error=ExplainError, max_series=MAX_NEUROMASK_SAMPLES)
+    dev = model_device(model)
+    x = check_series(x, CAPS["series"])
     n, C, T = x.shape
     if T < 3:
         raise ExplainError(f"series must have at least 3 time steps (the Laplacian), got T={T}")
     check_model_input(model, x, error=ExplainError)
     check_cost("NeuroMask", {"series": n, "steps": steps}, error=ExplainError)
     x = x.detach().to(dev, torch.float32)
-    if generator is None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ExplainError(f"seed must be a non-negative integer, got {seed!r}")
-        generator = torch.Generator(device="cpu").manual_seed(int(seed))
-    elif not isinstance(generator, torch.Generator):
-        raise ExplainError(f"generator must be a torch.Generator, got {type(generator).__name__}")
 
     base = make_baseline(x, baseline, blur_width=blur_width)
     shape = (n, C, T) if per_channel else (n, 1, T)
@@ -267,7 +244,7 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
 
     with guard_model(model):
         clean = torch.softmax(model_logits(model, x, error=ExplainError).float(), dim=1)
-        tgt = _targets(target, clean)
+        tgt = resolve_target(target, clean)
         for step in range(steps + 1):
             m, logp, pred, sparse, smooth = terms(W)
             total = lambda_p * pred + lambda_sp * sparse + lambda_sm * smooth
@@ -281,7 +258,7 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
             (grad,) = torch.autograd.grad(total.sum(), W)
             W.grad = grad
             opt.step()
-            if progress is not None and (step + 1) % max(1, steps // 50) == 0:
+            if progress is not None and ((step + 1) % max(1, steps // 50) == 0 or step + 1 == steps):
                 progress((step + 1) / steps, f"NeuroMask step {step + 1}/{steps}: loss {losses[-1][1]:.4g}")
 
     mask = torch.sigmoid(W.detach())
@@ -301,5 +278,5 @@ def neuromask(model: torch.nn.Module, x: torch.Tensor | np.ndarray, *, target: i
         baseline=baseline,
         params={"steps": steps, "lr": lr, "lambda_p": lambda_p, "lambda_sp": lambda_sp, "lambda_sm": lambda_sm,
                 "tau": tau, "init_scale": init, "beta": beta, "baseline": baseline, "blur_width": blur_width,
-                "per_channel": per_channel, "seed": seed},
+                "per_channel": per_channel, "seed": recorded_seed},
     )

@@ -6,38 +6,36 @@ from typing import Any
 
 import torch
 
+from tsviz.core.validation import check_int, check_seed
 from tsviz.models.classifier import TimeSeriesClassifier
+from tsviz.models.errors import ModelError
 from tsviz.models.init import init_weights_
-from tsviz.models.networks import BACKBONES, backbone_class
+from tsviz.models.networks import ARCHITECTURE_REGISTRY, backbone_class
 
-__all__ = ["build", "ARCHITECTURES", "arch_hparams", "expected_state", "meta_model"]
+__all__ = ["build", "ARCHITECTURES", "arch_hparams", "expected_state", "meta_model", "canonical_arch"]
 
-#: Architecture names accepted by :func:`build`, with a one-line description.
-ARCHITECTURES: dict[str, str] = {
-    "fcn": "Fully convolutional network (Wang et al. 2017)",
-    "resnet": "ResNet, 3 residual blocks / 9 convolutions (Wang et al. 2017; Fawaz et al. 2019)",
-    "inceptiontime": "InceptionTime, one network of 6 inception modules (Ismail Fawaz et al. 2020)",
-    "lstm_fcn": "LSTM-FCN (Karim et al. 2018)",
-    "macnn": "Multi-scale attention CNN (Chen & Shi 2021)",
-    "mlp": "8-layer MLP of the ECG noise-to-signal-ratio paper",
-    "kachuee": "Residual ECG beat CNN (Kachuee et al. 2018)",
-}
-assert set(ARCHITECTURES) == set(BACKBONES)
+#: Architecture names accepted by :func:`build`, with a one-line description (from
+#: :data:`tsviz.models.networks.ARCHITECTURE_REGISTRY`, the one place they are registered).
+ARCHITECTURES: dict[str, str] = {k: s.description for k, s in ARCHITECTURE_REGISTRY.items()}
+#: Other spellings accepted for an architecture name.
+_ALIASES = {"inception_time": "inceptiontime", "lstmfcn": "lstm_fcn"}
 
 
 def arch_hparams(arch: str) -> dict[str, Any]:
     """Default hyperparameters of an architecture's backbone (name -> default)."""
-    cls = backbone_class(_check_arch(arch))
+    cls = backbone_class(canonical_arch(arch))
     sig = inspect.signature(cls.__init__)
     return {k: p.default for k, p in sig.parameters.items()
             if k not in ("self", "in_channels", "length") and p.default is not inspect.Parameter.empty}
 
 
-def _check_arch(arch: str) -> str:
+def canonical_arch(arch: str) -> str:
+    """The registered name of ``arch`` (case, ``-``/``_`` and the aliases ``inception_time``,
+    ``lstmfcn`` forgiven); :class:`ModelError` naming the known architectures otherwise."""
     key = str(arch).lower().replace("-", "_")
-    key = {"inception_time": "inceptiontime", "lstmfcn": "lstm_fcn"}.get(key, key)
-    if key not in BACKBONES:
-        raise ValueError(f"unknown architecture {arch!r}; choose one of: {', '.join(ARCHITECTURES)}")
+    key = _ALIASES.get(key, key)
+    if key not in ARCHITECTURE_REGISTRY:
+        raise ModelError(f"unknown architecture {str(arch)[:40]!r}; choose one of: {', '.join(ARCHITECTURES)}")
     return key
 
 
@@ -61,21 +59,28 @@ def build(arch: str, in_channels: int, n_classes: int, length: int, *, seed: int
     -------
     TimeSeriesClassifier
         In eval mode, on CPU, normalisation set to the identity (``fit`` sets it from data).
-        Maps ``(n, in_channels, length)`` to logits ``(n, n_classes)``.
+        Maps ``(n, in_channels, length)`` to logits ``(n, n_classes)``; ``model.hparams`` holds
+        every argument needed to rebuild it (the checkpoint card's ``hparams``).
+
+    Raises
+    ------
+    ModelError
+        Unknown ``arch``; ``in_channels`` or ``length`` not an integer ``>= 1``; ``n_classes`` not
+        an integer ``>= 2``; a bad ``seed``; an unknown hyperparameter, or one the backbone
+        refuses (the message names it).
     """
-    key = _check_arch(arch)
-    for name, v in (("in_channels", in_channels), ("n_classes", n_classes), ("length", length)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    key = canonical_arch(arch)
+    in_channels = check_int("in_channels", in_channels, 1, error=ModelError)
+    n_classes = check_int("n_classes", n_classes, 2, error=ModelError)
+    length = check_int("length", length, 1, error=ModelError)
+    seed = check_seed(seed, error=ModelError)
     defaults = arch_hparams(key)
     unknown = set(hparams) - set(defaults)
     if unknown:
-        raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}; known: {sorted(defaults)}")
+        raise ModelError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}; known: {sorted(defaults)}")
     model = _construct(key, in_channels, n_classes, length, hparams)
     model.hparams = _full_hparams(key, in_channels, n_classes, length, hparams)
-    init_weights_(model, torch.Generator().manual_seed(int(seed)))
+    init_weights_(model, torch.Generator().manual_seed(seed))
     return model.eval()
 
 
@@ -99,13 +104,13 @@ def meta_model(arch: str, in_channels: int, n_classes: int, length: int, **hpara
 
     Cheap for any hyperparameters within the card ranges of :mod:`tsviz.models.card_schema`;
     ``tsviz.models.load`` sizes and checks a checkpoint against it, then loads the weights into it
-    with ``load_state_dict(..., assign=True)``. Raises ``ValueError``/``TypeError`` like
+    with ``load_state_dict(..., assign=True)``. Raises :class:`ModelError` (a ``ValueError``) like
     :func:`build` for arguments the backbone refuses.
     """
-    key = _check_arch(arch)
+    key = canonical_arch(arch)
     unknown = set(hparams) - set(arch_hparams(key))
     if unknown:
-        raise ValueError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}")
+        raise ModelError(f"unknown hyperparameter(s) {sorted(unknown)} for {key}")
     with torch.device("meta"):
         model = _construct(key, in_channels, n_classes, length, hparams)
     model.hparams = _full_hparams(key, in_channels, n_classes, length, hparams)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tsviz.core.errors import TsvizError
+from tsviz.models.errors import ModelError
 
 __all__ = [
     "CheckpointError", "CARD_FORMAT", "MAX_CARD_BYTES", "MAX_HEADER_BYTES", "MAX_PARAMETERS", "MAX_WEIGHTS_BYTES",
@@ -45,8 +45,9 @@ MAX_PARAMETERS = 50_000_000
 MAX_WEIGHTS_BYTES = 4 * MAX_PARAMETERS + MAX_HEADER_BYTES + 8
 
 
-class CheckpointError(TsvizError):
-    """A checkpoint or card that cannot be read or does not match its network."""
+class CheckpointError(ModelError):
+    """A checkpoint or card that cannot be read or does not match its network (a
+    :class:`~tsviz.models.errors.ModelError`, hence a :class:`tsviz.core.TsvizError`)."""
 
 
 # -------------------------------------------------------------------------------------- files

@@ -30,8 +30,16 @@ import numpy as np
 import torch
 
 from tsviz.models.card_schema import (
-    CARD_FORMAT, MAX_CARD_BYTES, MAX_HEADER_BYTES, MAX_PARAMETERS, MAX_WEIGHTS_BYTES, CheckpointError, check_card,
-    check_hparams, parse_json, read_regular_file,
+    CARD_FORMAT,
+    MAX_CARD_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_PARAMETERS,
+    MAX_WEIGHTS_BYTES,
+    CheckpointError,
+    check_card,
+    check_hparams,
+    parse_json,
+    read_regular_file,
 )
 
 __all__ = ["jsonable", "save", "load", "read_card", "CheckpointError", "checkpoint_paths", "CARD_FORMAT"]

@@ -5,7 +5,9 @@ mode, without gradients) and returns a frozen :class:`ModelReport`; :func:`embed
 projects the penultimate-layer latents to 2-D with PCA or t-SNE (van der Maaten & Hinton 2008)
 for :func:`tsviz.viz.latent_figure`.
 
-Metrics are computed with numpy and match :mod:`sklearn.metrics` with ``zero_division=0``.
+Metrics are computed from the confusion counts (:func:`tsviz.core.confusion_counts`, re-exported
+here) and match :mod:`sklearn.metrics` with ``zero_division=0``. Bad arguments raise
+:class:`~tsviz.models.errors.ModelError` (a ``ValueError``) naming the parameter.
 """
 from __future__ import annotations
 
@@ -18,23 +20,27 @@ import torch
 from torch import nn
 
 from tsviz.core.arrays import readonly as _frozen
-from tsviz.core import check_int
-from tsviz.data.stats import Embedding, pca_project, subsample_indices
+from tsviz.core.inputs import as_labels, as_series
+from tsviz.core.metrics import confusion_counts
+from tsviz.core.models import guard_model, model_device
+from tsviz.core.validation import check_choice, check_int, check_positive, check_seed
+from tsviz.data.stats import MAX_EMBED_POINTS, Embedding, pca_project, subsample_indices
 from tsviz.models.classifier import TimeSeriesClassifier
-from tsviz.models.inference import as_tensor, model_device
+from tsviz.models.errors import ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["ModelReport", "evaluate_model", "embed_latents", "confusion_counts",
-           "MAX_TSNE_POINTS", "MAX_TSNE_ITER"]
+           "MAX_TSNE_POINTS", "MAX_TSNE_ITER", "MAX_PCA_POINTS"]
 
 #: Hard cap on the ``max_points`` of :func:`embed_latents` with ``method="tsne"`` (t-SNE is
 #: ``O(m log m)`` per iteration; 5000 points take about a minute on 2 CPU cores).
 MAX_TSNE_POINTS = 5000
 #: Hard cap on t-SNE's ``max_iter``.
 MAX_TSNE_ITER = 5000
-_MAX_PCA_POINTS = 20_000
+#: Hard cap on the ``max_points`` of :func:`embed_latents` with ``method="pca"``.
+MAX_PCA_POINTS = MAX_EMBED_POINTS
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,42 +154,25 @@ class ModelReport:
         return pd.DataFrame(cols)
 
 
-def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Confusion matrix ``(K, K)`` int64 of counts; rows true, columns predicted."""
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    flat = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
-    return flat.reshape(n_classes, n_classes).astype(np.int64)
-
-
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
 
 
-def _check_inputs(X: Any, y: Any, class_names: Sequence[str], batch_size: int
+def _check_inputs(X: Any, y: Any, class_names: Sequence[str], batch_size: Any
                   ) -> tuple[torch.Tensor, np.ndarray, tuple[str, ...], int]:
-    Xt = as_tensor(X)
-    if Xt.ndim != 3:
-        raise ValueError(f"X must have shape (n, C, T), got {tuple(Xt.shape)}")
-    if Xt.shape[0] == 0:
-        raise ValueError("X must hold at least one series")
-    y_arr = np.asarray(y)
-    if y_arr.ndim != 1 or y_arr.shape[0] != Xt.shape[0]:
-        raise ValueError(f"y must have shape ({Xt.shape[0]},) to match X, got {y_arr.shape}")
-    if not np.issubdtype(y_arr.dtype, np.integer):
-        raise ValueError(f"y must hold integer class indices, got dtype {y_arr.dtype}")
+    """``X`` ``(n, C, T)`` float32 (:func:`tsviz.core.as_series`), ``y`` int64 in ``[0, K)``
+    (:func:`tsviz.core.as_labels`), ``K >= 2`` class names and ``batch_size >= 1``."""
+    Xt = as_series(X, name="X", error=ModelError)
     if isinstance(class_names, str):
-        raise ValueError("class_names must be a sequence of names, not a string")
+        raise ModelError("class_names must be a sequence of names, not a string")
     names = tuple(str(c) for c in class_names)
     if len(names) < 2:
-        raise ValueError(f"class_names must name at least 2 classes, got {len(names)}")
-    if y_arr.min() < 0 or y_arr.max() >= len(names):
-        raise ValueError(f"y must be in [0, {len(names)}) (len(class_names)), got values in "
-                         f"[{y_arr.min()}, {y_arr.max()}]")
-    batch_size = check_int("batch_size", batch_size, 1)
-    return Xt, y_arr.astype(np.int64), names, batch_size
+        raise ModelError(f"class_names must name at least 2 classes, got {len(names)}")
+    y_t = as_labels(y, Xt.shape[0], n_classes=len(names), name="y", error=ModelError)
+    batch_size = check_int("batch_size", batch_size, 1, error=ModelError)
+    return Xt, y_t.numpy(), names, batch_size
 
 
 def evaluate_model(model: nn.Module, X: np.ndarray | torch.Tensor, y: np.ndarray, *,
@@ -212,9 +201,9 @@ def evaluate_model(model: nn.Module, X: np.ndarray | torch.Tensor, y: np.ndarray
 
     Raises
     ------
-    ValueError
-        Wrong shapes, labels out of range, a model whose number of logits differs from
-        ``len(class_names)``, or a bad ``batch_size``.
+    ModelError
+        Wrong shapes, non-finite or complex series, non-integer labels or labels out of range, a
+        model whose number of logits differs from ``len(class_names)``, or a bad ``batch_size``.
     """
     Xt, y_arr, names, batch_size = _check_inputs(X, y, class_names, batch_size)
     K = len(names)
@@ -223,28 +212,22 @@ def evaluate_model(model: nn.Module, X: np.ndarray | torch.Tensor, y: np.ndarray
     # A plain TimeSeriesClassifier computes logits as head(features): one pass gives both.
     fused = (isinstance(model, TimeSeriesClassifier)
              and type(model).forward is TimeSeriesClassifier.forward)
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
     logits_out, latents_out = [], []
-    try:
-        with torch.no_grad():
-            for i in range(0, Xt.shape[0], batch_size):
-                xb = Xt[i:i + batch_size].to(dev)
-                if fused:
-                    feats = model.features(xb)
-                    logits = model.head(feats)
-                else:
-                    logits = model(xb)
-                    feats = model.features(xb) if has_features else None
-                logits_out.append(logits.detach().to("cpu", torch.float64))
-                if feats is not None:
-                    latents_out.append(feats.detach().reshape(feats.shape[0], -1).to("cpu", torch.float32))
-    finally:
-        for m, mode in modes:
-            m.training = mode
+    with guard_model(model), torch.no_grad():
+        for i in range(0, Xt.shape[0], batch_size):
+            xb = Xt[i:i + batch_size].to(dev)
+            if fused:
+                feats = model.features(xb)
+                logits = model.head(feats)
+            else:
+                logits = model(xb)
+                feats = model.features(xb) if has_features else None
+            logits_out.append(logits.detach().to("cpu", torch.float64))
+            if feats is not None:
+                latents_out.append(feats.detach().reshape(feats.shape[0], -1).to("cpu", torch.float32))
     logits = torch.cat(logits_out)
     if logits.ndim != 2 or logits.shape[1] != K:
-        raise ValueError(f"class_names has {K} names but the model returns logits of shape "
+        raise ModelError(f"class_names has {K} names but the model returns logits of shape "
                          f"{tuple(logits.shape)}")
     logp = torch.log_softmax(logits, dim=1)
     probs = logp.exp()
@@ -285,7 +268,7 @@ def embed_latents(latents: np.ndarray, method: str = "pca", *, seed: int = 0,
         Seed of the subsample and of t-SNE; same seed -> same embedding.
     max_points : int
         At most this many rows are embedded (seeded uniform subsample above it); capped at
-        :data:`MAX_TSNE_POINTS` for t-SNE and 20 000 for PCA.
+        :data:`MAX_TSNE_POINTS` for t-SNE and :data:`MAX_PCA_POINTS` for PCA.
     perplexity : float
         t-SNE perplexity, ``> 0``; clipped to ``n_points - 1`` for small inputs.
     max_iter : int
@@ -306,31 +289,28 @@ def embed_latents(latents: np.ndarray, method: str = "pca", *, seed: int = 0,
 
     Raises
     ------
-    ValueError
+    ModelError
         Bad ``latents``, ``method``, ``seed``, ``max_points``, ``perplexity``, ``max_iter``,
         ``n_threads`` or ``labels``.
     """
     Z = np.asarray(latents)
     if Z.ndim != 2 or Z.shape[0] < 2 or Z.shape[1] < 1:
-        raise ValueError(f"latents must have shape (n, d) with n >= 2, got {Z.shape}")
-    if not np.isfinite(Z).all():
-        raise ValueError("latents must be finite (no NaN/Inf)")
-    if method not in ("pca", "tsne"):
-        raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    seed = check_int("seed", seed, 0)
-    cap = MAX_TSNE_POINTS if method == "tsne" else _MAX_PCA_POINTS
-    max_points = check_int("max_points", max_points, 2, cap)
-    if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float, np.number)) \
-            or not np.isfinite(perplexity) or perplexity <= 0:
-        raise ValueError(f"perplexity must be a positive number, got {perplexity!r}")
-    max_iter = check_int("max_iter", max_iter, 250, MAX_TSNE_ITER)
+        raise ModelError(f"latents must have shape (n, d) with n >= 2, got {Z.shape}")
+    if Z.dtype.kind not in "iuf" or not np.isfinite(Z).all():
+        raise ModelError("latents must be finite real numbers (no NaN/Inf)")
+    method = check_choice("method", method, ("pca", "tsne"), error=ModelError)
+    seed = check_seed(seed, error=ModelError)
+    cap = MAX_TSNE_POINTS if method == "tsne" else MAX_PCA_POINTS
+    max_points = check_int("max_points", max_points, 2, cap, error=ModelError)
+    perplexity = check_positive("perplexity", perplexity, error=ModelError)
+    max_iter = check_int("max_iter", max_iter, 250, MAX_TSNE_ITER, error=ModelError)
     if n_threads is not None:
-        n_threads = check_int("n_threads", n_threads, 1)
+        n_threads = check_int("n_threads", n_threads, 1, error=ModelError)
     lab = None
     if labels is not None:
         lab = np.asarray(labels)
         if lab.shape != (Z.shape[0],):
-            raise ValueError(f"labels must have shape ({Z.shape[0]},), got {lab.shape}")
+            raise ModelError(f"labels must have shape ({Z.shape[0]},), got {lab.shape}")
     n = Z.shape[0]
     idx = subsample_indices(n, max_points, seed)
     Zs = np.asarray(Z[idx], dtype=np.float64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from tsviz.core.models import model_device
+
 __all__ = ["predict_logits", "predict", "accuracy", "model_device", "as_tensor"]
 
 
@@ -15,13 +17,6 @@ def as_tensor(X: np.ndarray | torch.Tensor, dtype: torch.dtype = torch.float32) 
     if not X.flags.writeable:
         return torch.tensor(X, dtype=dtype)
     return torch.as_tensor(X, dtype=dtype)
-
-
-def model_device(model: torch.nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a parameterless model)."""
-    for t in list(model.parameters()) + list(model.buffers()):
-        return t.device
-    return torch.device("cpu")
 
 
 @torch.no_grad()

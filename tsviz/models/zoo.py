@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-__all__ = ["SMOOTHING_SIGMAS", "SMOOTHING_RECIPES", "ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained", "list_pretrained", "resolve_model"]
+__all__ = ["SMOOTHING_SIGMAS", "SMOOTHING_RECIPES", "ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained",
+           "list_pretrained", "resolve_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ def pretrained(dataset: str = "synthetic-ecg", arch: str = "resnet", recipe: str
     return load(stem, device=device)
 
 
-def resolve_model(model: str, dataset: str = "synthetic-ecg", *, device: str | torch.device | None = "cpu") -> torch.nn.Module:
+def resolve_model(model: str, dataset: str = "synthetic-ecg", *,
+                  device: str | torch.device | None = "cpu") -> torch.nn.Module:
     """Load a model named the way the CLI names it.
 
     ``model`` is an architecture (the zoo's ``standard`` model for ``dataset``), ``arch:recipe``

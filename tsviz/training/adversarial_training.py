@@ -1,6 +1,6 @@
 """Adversarial training recipes: PGD (Madry et al.) and Wasserstein PGD (Terzi et al.).
 
-Two recipes, registered by name with :func:`tsviz.training.register_recipe`:
+Two recipes, registered by name in :data:`tsviz.training.registry.RECIPES`:
 
 ``"pgd_at"`` -- :class:`PGDAdversarialTraining`
     ``0.5 CE(f(x), y) + 0.5 CE(f(x_adv), y)`` with ``x_adv`` from a 10-step PGD attack: eq. 11 of
@@ -18,7 +18,7 @@ which run the model in eval mode with frozen parameters and restore both afterwa
 example is a constant of the outer loss (no gradient through the inner maximisation, as in
 Madry et al.); the outer cross-entropies run in the mode the model was given in (training mode
 inside :func:`tsviz.training.fit`). The attacks' random starts draw from the ``generator`` given
-to ``loss``.
+to ``loss`` (``None``: the attacks' default, a CPU generator seeded 0).
 """
 from __future__ import annotations
 
@@ -28,22 +28,37 @@ import torch
 import torch.nn.functional as F
 
 from tsviz.attacks import PGD, WPGD, AttackError, uniform_cost
-from tsviz.attacks.base import guard_model
+from tsviz.core import check_real, guard_model
 from tsviz.training.errors import TrainingError
-from tsviz.training.nsr_losses import check_real
-from tsviz.training.recipes import register_recipe
 
 __all__ = ["PGDAdversarialTraining", "WassersteinAdversarialTraining"]
 
 
 def _alpha(alpha: Any, eps: float) -> float:
-    return eps / 4.0 if alpha is None else check_real("alpha", alpha, low=0.0, low_open=True)
+    return eps / 4.0 if alpha is None else check_real("alpha", alpha, low=0.0, low_open=True, error=TrainingError)
+
+
+def _validate(recipe: str, attack: PGD | WPGD) -> None:
+    try:
+        attack.validate()
+    except AttackError as exc:
+        raise TrainingError(f"recipe {recipe}: {exc}") from None
 
 
 def _check_attack(recipe: str, make, x: torch.Tensor) -> None:
     try:
         attack = make()
         attack.check_budgets(x)
+    except AttackError as exc:
+        raise TrainingError(f"recipe {recipe}: {exc}") from None
+
+
+def _adversarial(recipe: str, attack: PGD | WPGD, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 generator: torch.Generator | None) -> torch.Tensor:
+    """The inner attack's ``x_adv`` ``(b, C, T)`` (a constant of the outer loss); its errors as
+    :class:`TrainingError` naming the recipe."""
+    try:
+        return attack(model, x.detach(), y, generator=generator)
     except AttackError as exc:
         raise TrainingError(f"recipe {recipe}: {exc}") from None
 
@@ -88,10 +103,10 @@ class PGDAdversarialTraining:
         self.random_start = random_start
 
     def attack(self) -> PGD:
-        """The validated inner attack (``ValueError`` naming a bad hyperparameter)."""
-        eps = check_real("eps", self.eps, low=0.0, low_open=True)
+        """The validated inner attack (:class:`TrainingError` naming a bad hyperparameter)."""
+        eps = check_real("eps", self.eps, low=0.0, low_open=True, error=TrainingError)
         a = PGD(eps, _alpha(self.alpha, eps), self.steps, norm=self.norm, random_start=self.random_start)
-        a.validate()
+        _validate(self.name, a)
         return a
 
     def check(self, x: torch.Tensor, n_classes: int) -> None:
@@ -107,11 +122,11 @@ class PGDAdversarialTraining:
         return int(steps) + 3
 
     def loss(self, model, x, y, *, generator=None):
-        x_adv = self.attack()(model, x.detach(), y, generator=generator)
+        x_adv = _adversarial(self.name, self.attack(), model, x, y, generator)
         return 0.5 * F.cross_entropy(model(x), y) + 0.5 * F.cross_entropy(model(x_adv), y)
 
     def card_info(self, dataset) -> dict[str, Any]:
-        eps = check_real("eps", self.eps, low=0.0, low_open=True)
+        eps = check_real("eps", self.eps, low=0.0, low_open=True, error=TrainingError)
         return {"recipe_details": {"name": self.name, "eps": eps, "alpha": _alpha(self.alpha, eps),
                                    "steps": self.steps, "norm": self.norm, "random_start": self.random_start,
                                    "clean_weight": 0.5, "adversarial_weight": 0.5, "attack": "pgd"}}
@@ -161,13 +176,13 @@ class WassersteinAdversarialTraining:
         self.random_start = random_start
 
     def attack(self, n_classes: int) -> WPGD:
-        """The validated inner attack for ``n_classes`` classes (``ValueError`` naming a bad
+        """The validated inner attack for ``n_classes`` classes (:class:`TrainingError` naming a bad
         hyperparameter)."""
-        eps = check_real("eps", self.eps, low=0.0, low_open=True)
+        eps = check_real("eps", self.eps, low=0.0, low_open=True, error=TrainingError)
         cost = uniform_cost(n_classes) if self.cost_matrix is None else self.cost_matrix
         a = WPGD(eps, _alpha(self.alpha, eps), self.steps, cost, p=self.p, lam=self.lam, norm=self.norm,
                  random_start=self.random_start)
-        a.validate()
+        _validate(self.name, a)
         return a
 
     def check(self, x: torch.Tensor, n_classes: int) -> None:
@@ -182,19 +197,14 @@ class WassersteinAdversarialTraining:
         return int(steps) + 2
 
     def loss(self, model, x, y, *, generator=None):
-        attack = self.attack(_n_classes(model, x))
-        x_adv = attack(model, x.detach(), y, generator=generator)
+        x_adv = _adversarial(self.name, self.attack(_n_classes(model, x)), model, x, y, generator)
         return F.cross_entropy(model(x_adv), y)
 
     def card_info(self, dataset) -> dict[str, Any]:
-        eps = check_real("eps", self.eps, low=0.0, low_open=True)
+        eps = check_real("eps", self.eps, low=0.0, low_open=True, error=TrainingError)
         cost = uniform_cost(dataset.n_classes) if self.cost_matrix is None else self.cost_matrix
         return {"recipe_details": {"name": self.name, "eps": eps, "alpha": _alpha(self.alpha, eps),
                                    "steps": self.steps, "p": self.p, "lam": self.lam, "norm": self.norm,
                                    "random_start": self.random_start, "attack": "wpgd",
                                    "cost_matrix": torch.as_tensor(cost).tolist(),
                                    "cost_matrix_kind": "uniform" if self.cost_matrix is None else "given"}}
-
-
-register_recipe(PGDAdversarialTraining.name, PGDAdversarialTraining)
-register_recipe(WassersteinAdversarialTraining.name, WassersteinAdversarialTraining)

@@ -35,15 +35,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tsviz.attacks.base import guard_model
-from tsviz.training.nsr_losses import check_real
+from tsviz.augment import AUGMENTATION_PARAMS, AUGMENTATIONS, AugmentError, augment, load_odenet
+from tsviz.core import check_budget, check_real, guard_model
 from tsviz.training.errors import TrainingError
-from tsviz.training.recipes import register_recipe
+from tsviz.training.recipes import recipe_generator
 
-__all__ = ["AugmentedTraining", "AUGMENTATION_NAMES", "feat_sim_loss", "draw_negatives"]
-
-#: Augmentations of :func:`tsviz.augment.augment` accepted by name.
-AUGMENTATION_NAMES = ("in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "spec_den")
+__all__ = ["AugmentedTraining", "feat_sim_loss", "draw_negatives"]
 
 AugmentFn = Callable[[torch.Tensor, torch.Tensor, torch.nn.Module, "torch.Generator | None"], torch.Tensor]
 
@@ -55,7 +52,8 @@ def draw_negatives(y: torch.Tensor, generator: torch.Generator | None = None) ->
     ----------
     y : Tensor ``(b,)`` int64
     generator : torch.Generator, optional
-        ``None`` means a fresh CPU generator seeded 0. Draws are made on the generator's device.
+        ``None`` means a fresh CPU generator seeded 0 (:func:`tsviz.training.recipes.recipe_generator`).
+        Draws are made on the generator's device.
 
     Returns
     -------
@@ -64,7 +62,7 @@ def draw_negatives(y: torch.Tensor, generator: torch.Generator | None = None) ->
     valid : Tensor ``(b,)`` bool
         Whether the batch holds a sample of another class than ``y[i]``.
     """
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    gen = recipe_generator(generator)
     b = y.shape[0]
     other = y.view(-1, 1) != y.view(1, -1)                                     # (b, b)
     u = torch.rand((b, b), generator=gen, device=gen.device).to(y.device)      # iid U[0, 1)
@@ -111,7 +109,7 @@ class AugmentedTraining:
     Parameters
     ----------
     augmentation : str or callable
-        A name in :data:`AUGMENTATION_NAMES` (default ``"out_sign_grad"``), applied as
+        A name in :data:`tsviz.augment.AUGMENTATIONS` (default ``"out_sign_grad"``), applied as
         ``tsviz.augment.augment(name, x, y, model=model, derivative=odenet, generator=generator,
         **aug_params)``; or a callable ``augmentation(x, y, model, generator) -> x_aug``
         ``(b, C, T)``. Either runs with the model in eval mode and frozen parameters (both
@@ -142,8 +140,8 @@ class AugmentedTraining:
     # ------------------------------------------------------------------ helpers
     def _check(self) -> tuple[float, float]:
         a = self.augmentation
-        if not callable(a) and a not in AUGMENTATION_NAMES:
-            raise TrainingError(f"augmentation must be one of {', '.join(AUGMENTATION_NAMES)} or a callable "
+        if not callable(a) and a not in AUGMENTATIONS:
+            raise TrainingError(f"augmentation must be one of {', '.join(AUGMENTATIONS)} or a callable "
                              f"(x, y, model, generator) -> x_aug, got {a!r}")
         o = self.odenet
         if o is not None and not isinstance(o, (str, os.PathLike, torch.nn.Module, torch.Tensor)):
@@ -151,15 +149,14 @@ class AugmentedTraining:
         if callable(a) and self.aug_params:
             raise TrainingError(f"aug_params {sorted(self.aug_params)} apply to named augmentations only, "
                              f"not to a callable augmentation")
-        return check_real("feat_sim", self.feat_sim, low=0.0), check_real("margin", self.margin, low=0.0)
+        return (check_real("feat_sim", self.feat_sim, low=0.0, error=TrainingError),
+                check_real("margin", self.margin, low=0.0, error=TrainingError))
 
     def derivative(self, device: str | torch.device | None = "cpu") -> Any:
         """The ODENet or ``None``; a path is loaded (onto ``device``) on first use and kept."""
         o = self.odenet
         if isinstance(o, (str, os.PathLike)):
             if self._loaded is None:
-                from tsviz.augment import load_odenet
-
                 self._loaded = load_odenet(o, device=device)
             return self._loaded
         return o
@@ -169,14 +166,16 @@ class AugmentedTraining:
         """The augmented batch ``x_aug`` ``(b, C, T)``, detached, same dtype and device as ``x``."""
         self._check()
         a = self.augmentation
+        gen = recipe_generator(generator)
         with guard_model(model):
             if callable(a):
-                x_aug = a(x.detach(), y, model, generator)
+                x_aug = a(x.detach(), y, model, gen)
             else:
-                import tsviz.augment
-
-                x_aug = tsviz.augment.augment(a, x.detach(), y, model=model, derivative=self.derivative(x.device),
-                                              generator=generator, **self.aug_params)
+                try:
+                    x_aug = augment(a, x.detach(), y, model=model, derivative=self.derivative(x.device),
+                                    generator=gen, **self.aug_params)
+                except AugmentError as exc:
+                    raise TrainingError(f"recipe augmented: {exc}") from None
         x_aug = torch.as_tensor(x_aug)
         if x_aug.shape != x.shape:
             raise TrainingError(f"augmentation returned shape {tuple(x_aug.shape)}, expected {tuple(x.shape)}")
@@ -186,9 +185,6 @@ class AugmentedTraining:
         """Before training: the recipe's settings, and the named augmentation's magnitudes in signal
         units (``beta``, ``eps_max``) against the training series ``x`` (``beta = 1e300`` raises
         :class:`TrainingError` naming the recipe instead of failing at the first batch)."""
-        from tsviz.augment import AUGMENTATION_PARAMS
-        from tsviz.core import check_budget
-
         self._check()
         if isinstance(self.augmentation, str):
             unknown = sorted(set(self.aug_params) - set(AUGMENTATION_PARAMS[self.augmentation]))
@@ -208,7 +204,8 @@ class AugmentedTraining:
 
     def loss(self, model, x, y, *, generator=None):
         feat_sim, margin = self._check()
-        x_aug = self.augment(model, x, y, generator=generator)
+        gen = recipe_generator(generator)
+        x_aug = self.augment(model, x, y, generator=gen)
         if feat_sim == 0.0:
             return 0.5 * F.cross_entropy(model(x), y) + 0.5 * F.cross_entropy(model(x_aug), y)
         if not (callable(getattr(model, "features", None)) and callable(getattr(model, "head", None))):
@@ -216,7 +213,7 @@ class AugmentedTraining:
                              "e.g. a tsviz TimeSeriesClassifier")
         f_clean, f_aug = model.features(x), model.features(x_aug)
         ce = 0.5 * F.cross_entropy(model.head(f_clean), y) + 0.5 * F.cross_entropy(model.head(f_aug), y)
-        return ce + feat_sim * feat_sim_loss(f_clean, f_aug, y, margin, generator=generator)
+        return ce + feat_sim * feat_sim_loss(f_clean, f_aug, y, margin, generator=gen)
 
     def card_info(self, dataset) -> dict[str, Any]:
         a = self.augmentation
@@ -234,6 +231,3 @@ class AugmentedTraining:
             "augmentation": a if isinstance(a, str) else getattr(a, "__name__", type(a).__name__),
             "odenet": odenet, "feat_sim": self.feat_sim, "margin": self.margin,
             "clean_weight": 0.5, "augmented_weight": 0.5, "aug_params": aug_params}}
-
-
-register_recipe(AugmentedTraining.name, AugmentedTraining)

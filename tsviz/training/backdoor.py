@@ -15,7 +15,6 @@ series and looks like nothing an ECG does (at 125 Hz and ``half_period=2`` it is
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,17 +22,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tsviz.training.recipes import register_recipe
+from tsviz.core import check_int, check_positive, check_real
 from tsviz.training.errors import TrainingError
+from tsviz.training.recipes import recipe_generator
 
 __all__ = ["Trigger", "BackdoorPoisoning", "apply_trigger", "trigger_success_rate"]
-
-
-def _int(name: str, v: Any, lo: int, hi: int | None = None) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
-        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise TrainingError(f"{name} must be an integer {rng}, got {v!r}")
-    return int(v)
 
 
 @dataclass(frozen=True)
@@ -62,13 +55,11 @@ class Trigger:
 
     def validate(self, T: int | None = None, n_classes: int | None = None) -> "Trigger":
         """Check the fields (and that the window fits in ``T`` steps, the target in ``n_classes``)."""
-        _int("start", self.start, 0)
-        _int("length", self.length, 1)
-        _int("target", self.target, 0)
-        _int("half_period", self.half_period, 1)
-        a = self.amplitude
-        if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or a <= 0:
-            raise TrainingError(f"amplitude must be a finite number > 0, got {a!r}")
+        check_int("start", self.start, 0, error=TrainingError)
+        check_int("length", self.length, 1, error=TrainingError)
+        check_int("target", self.target, 0, error=TrainingError)
+        check_int("half_period", self.half_period, 1, error=TrainingError)
+        check_positive("amplitude", self.amplitude, error=TrainingError)
         if T is not None and self.start + self.length > T:
             raise TrainingError(f"trigger window [{self.start}, {self.start + self.length}) does not fit in "
                              f"series of length T={T}")
@@ -140,14 +131,17 @@ class BackdoorPoisoning:
 
     def _check(self, T: int, K: int | None = None) -> None:
         self.trigger.validate(T, K)
-        r = self.rate
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 < r < 1:
-            raise TrainingError(f"rate must be in (0, 1), got {r!r}")
+        check_real("rate", self.rate, low=0.0, high=1.0, low_open=True, high_open=True, error=TrainingError)
+
+    def check(self, x: torch.Tensor, n_classes: int) -> None:
+        """Before training: the trigger fits the series ``x`` ``(n, C, T)`` and ``n_classes``, and
+        ``rate`` is in ``(0, 1)`` (:class:`TrainingError`)."""
+        self._check(x.shape[-1], n_classes)
 
     def loss(self, model, x, y, *, generator=None):
         self._check(x.shape[-1])
-        dev = x.device if generator is None else torch.device(generator.device)
-        poisoned = (torch.rand(x.shape[0], generator=generator, device=dev) < self.rate).to(x.device)
+        gen = recipe_generator(generator)
+        poisoned = (torch.rand(x.shape[0], generator=gen, device=gen.device) < self.rate).to(x.device)
         xt = torch.where(poisoned[:, None, None], apply_trigger(x, self.trigger), x)
         yt = torch.where(poisoned, torch.full_like(y, self.trigger.target), y)
         logits = model(xt)
@@ -165,6 +159,3 @@ class BackdoorPoisoning:
     def card_metrics(self, model, dataset) -> dict[str, float]:
         """Backdoor success on the test set (non-target series classified as target once triggered)."""
         return {"trigger_success_rate": trigger_success_rate(model, dataset.X_test, dataset.y_test, self.trigger)}
-
-
-register_recipe(BackdoorPoisoning.name, BackdoorPoisoning)

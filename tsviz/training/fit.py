@@ -12,18 +12,37 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.core import as_labels, as_series, check_cost
+from tsviz.core import (
+    MAX_SEED,
+    as_labels,
+    as_series,
+    check_cost,
+    check_int,
+    check_real,
+    check_seed,
+    model_device,
+    resolve_generator,
+)
+from tsviz.core.arrays import readonly
 from tsviz.data.dataset import Dataset, stratified_split
-from tsviz.models.inference import model_device, predict_logits
-from tsviz.training.recipes import Recipe, get_recipe
+from tsviz.models.inference import predict_logits
 from tsviz.training.errors import TrainingError
+from tsviz.training.recipes import Recipe
+from tsviz.training.registry import RECIPES, format_recipe_name, get_recipe, parse_recipe_name
 
-__all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE"]
+__all__ = ["fit", "FitResult", "MAX_EPOCHS", "MAX_BATCH_SIZE", "Progress"]
 
 log = logging.getLogger(__name__)
 
-#: Caps on user-settable costs.
+#: ``progress(fraction, message)``: fraction in ``[0, 1]``, the last call at 1.
+Progress = Callable[[float, str], None]
+
+#: Epochs of one :func:`fit`: 500 (the zoo trains for at most 60; the NSR paper's MLP for 50; early
+#: stopping usually ends a run long before). The total cost (epochs x series x passes) is held to
+#: :func:`tsviz.core.max_cost` as well.
 MAX_EPOCHS = 500
+#: Mini-batch size: 4096 series (the papers use 32-256; beyond a few thousand a batch of ECG series
+#: no longer fits comfortably in memory with a double-backprop recipe).
 MAX_BATCH_SIZE = 4096
 
 
@@ -50,7 +69,11 @@ class FitResult:
     cancelled: bool
     metrics: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "history", {k: readonly(np.asarray(v)) for k, v in self.history.items()})
+
     def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers: best epoch, epochs run, how the run ended, and the metrics."""
         return {"best_epoch": self.best_epoch, "epochs_run": int(len(self.history["epoch"])),
                 "stopped_early": self.stopped_early, "cancelled": self.cancelled, **self.metrics}
 
@@ -68,30 +91,15 @@ def _scoped_rng(seed: int, device: torch.device):
         yield
 
 
-def _check(name: str, value: Any, lo: float, hi: float, *, integer: bool) -> None:
-    ok = (isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.integer, np.floating))) \
-        and not isinstance(value, (bool, np.bool_))
-    if not ok or not lo <= value <= hi:
-        kind = "an integer" if integer else "a number"
-        raise TrainingError(f"{name} must be {kind} in [{lo:g}, {hi:g}], got {value!r}")
-
-
 def _recipe_hparams(recipe: Any, hp: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
-    if isinstance(recipe, str):
-        from tsviz.training.recipes import RECIPES
-
-        if recipe not in RECIPES:
-            from tsviz.training.noise_recipes import parse_recipe_name
-
-            parsed = parse_recipe_name(recipe)[1]
+    if isinstance(recipe, str) and recipe not in RECIPES:
+        parsed = parse_recipe_name(recipe)[1]
     return {k: v for k, v in {**parsed, **hp}.items() if isinstance(v, (int, float, str, bool))}
 
 
 def _recipe_label(rec: Any, recipe: Any, hp: dict[str, Any]) -> str:
     """The recipe's zoo name: ``"standard"``, ``"gaussian-0.25"``, ``"masked_gaussian-0.25-binomial"``."""
-    from tsviz.training.noise_recipes import format_recipe_name
-
     name = getattr(rec, "name", str(recipe))
     try:
         return format_recipe_name(name, **_recipe_hparams(recipe, hp))
@@ -106,7 +114,7 @@ def fit(
     recipe: str | Recipe = "standard",
     epochs: int = 20,
     seed: int = 0,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
     lr: float = 1e-3,
     batch_size: int = 64,
     val_fraction: float = 0.1,
@@ -135,8 +143,10 @@ def fit(
     epochs : int
         Maximum epochs, at most :data:`MAX_EPOCHS`.
     seed : int
-        Seeds the validation split, shuffling and dropout (scoped; the global RNG is restored).
-        Same seed on CPU -> same weights.
+        Seeds the validation split, shuffling, the recipe's draws and dropout (scoped; the global
+        RNG is restored). Same seed on CPU -> same weights. ``fit`` takes a seed, not a
+        generator: the seed is written on the model's card so the run can be reproduced from the
+        card, which a generator's state cannot be.
     progress : callable(fraction, message), optional
         Called after every epoch with the fraction done in ``[0, 1]``.
     lr, weight_decay : float
@@ -173,16 +183,17 @@ def fit(
     """
     from tsviz.device import resolve_device
 
-    _check("epochs", epochs, 1, MAX_EPOCHS, integer=True)
-    _check("batch_size", batch_size, 1, MAX_BATCH_SIZE, integer=True)
-    _check("lr", lr, 1e-7, 10.0, integer=False)
-    _check("weight_decay", weight_decay, 0.0, 1.0, integer=False)
-    _check("seed", seed, 0, 2**63 - 1, integer=True)
-    _check("val_fraction", val_fraction, 0.0, 0.9, integer=False)
-    if val_fraction >= 0.9:
-        raise TrainingError(f"val_fraction must be in [0, 0.9), got {val_fraction}")
+    check_int("epochs", epochs, 1, MAX_EPOCHS, error=TrainingError)
+    check_int("batch_size", batch_size, 1, MAX_BATCH_SIZE, error=TrainingError)
+    check_real("lr", lr, low=1e-7, high=10.0, error=TrainingError)
+    check_real("weight_decay", weight_decay, low=0.0, high=1.0, error=TrainingError)
+    check_seed(seed, error=TrainingError)
+    check_real("val_fraction", val_fraction, low=0.0, high=0.9, high_open=True, error=TrainingError)
     if patience is not None:
-        _check("patience", patience, 1, MAX_EPOCHS, integer=True)
+        check_int("patience", patience, 1, MAX_EPOCHS, error=TrainingError)
+    for name, fn in (("progress", progress), ("on_epoch", on_epoch), ("should_stop", should_stop)):
+        if fn is not None and not callable(fn):
+            raise TrainingError(f"{name} must be a callable or None, got {type(fn).__name__}")
     rec = get_recipe(recipe, **hp)
     if not all(hasattr(dataset, a) for a in ("X_train", "y_train", "X_test", "y_test", "n_classes")):
         raise TrainingError(f"dataset must be a tsviz Dataset, got {type(dataset).__name__}")
@@ -225,8 +236,9 @@ def fit(
     Xva, yva = X_all[va_idx], y_all[va_idx]
 
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    gen = torch.Generator().manual_seed(seed)
-    noise_gen = torch.Generator(device=dev).manual_seed(seed + 1)
+    gen = resolve_generator(seed=seed, error=TrainingError)  # split, shuffling, the accuracy subset
+    # the recipe's draws, on the training device
+    noise_gen = resolve_generator(seed=(seed + 1) % (MAX_SEED + 1), device=dev, error=TrainingError)
     cols = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds")
     history: dict[str, list[float]] = {c: [] for c in cols}
     best_loss, best_epoch, best_state, bad_epochs = float("inf"), 0, None, 0

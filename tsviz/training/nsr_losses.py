@@ -5,7 +5,7 @@ noise-to-signal ratio perspective." arXiv:2005.09134. Section 2.2 (eqs. 1-10), s
 (defaults ``beta_1 = 0.2``, ``beta_2 = 0.5``, ``eps_max = 1``; the ablations ``mse`` and
 ``mseMargin``; the Jacobian-regularisation baseline) and appendix F (mini-batch forms, eqs. 13-16).
 
-Five recipes, registered by name with :func:`tsviz.training.register_recipe`:
+Five recipes, registered by name in :data:`tsviz.training.registry.RECIPES`:
 
 ``"mse"`` -- :class:`MSELoss`
     ``sum_k (z_k - onehot(y)_k)^2`` on every sample (the paper's ``mse`` ablation).
@@ -60,15 +60,14 @@ cannot train with ``nsr_loss1``, ``nsr_loss2`` or ``jacobian``.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tsviz.training.recipes import register_recipe
+from tsviz.core import check_int, check_real
 from tsviz.training.errors import TrainingError
+from tsviz.training.recipes import recipe_generator
 
 __all__ = ["MSELoss", "MSEMarginLoss", "NSRLoss1", "NSRLoss2", "JacobianRegularization",
            "MAX_PROJECTIONS", "logit_input_gradient", "mse_terms", "margin_terms", "r1_terms",
@@ -79,26 +78,6 @@ MAX_PROJECTIONS = 64
 
 
 # --------------------------------------------------------------------------- validation
-
-def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-               low_open: bool = False) -> float:
-    """``float(value)`` if it is a finite real number in range, else ``ValueError`` naming ``name``."""
-    ok = (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-          and math.isfinite(value))
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        parts = []
-        if low is not None:
-            parts.append(f"{'>' if low_open else '>='} {low:g}")
-        if high is not None:
-            parts.append(f"<= {high:g}")
-        rng = (" " + " and ".join(parts)) if parts else ""
-        raise TrainingError(f"{name} must be a finite number{rng}, got {value!r}")
-    return float(value)
-
 
 def _check_labels(z: torch.Tensor, y: torch.Tensor) -> None:
     if z.ndim != 2 or y.shape != (z.shape[0],):
@@ -210,7 +189,8 @@ def jacobian_norm_sq(model: torch.nn.Module, x: torch.Tensor, *, projections: in
         sample with ``generator`` (``E[v v^T] = I``), ``n`` backward passes (Hoffman et al. 2019
         use directions on the unit sphere scaled by ``sqrt(K)``; the Gaussian gives the same mean).
     generator : torch.Generator, optional
-        For the projections; ``None`` means a fresh CPU generator seeded 0.
+        For the projections; ``None`` means a fresh CPU generator seeded 0
+        (:func:`tsviz.training.recipes.recipe_generator`).
 
     Returns
     -------
@@ -226,7 +206,7 @@ def jacobian_norm_sq(model: torch.nn.Module, x: torch.Tensor, *, projections: in
             vs = [F.one_hot(torch.full((b,), k, device=z.device), K).to(z.dtype) for k in range(K)]
             scale = 1.0
         else:
-            gen = generator if generator is not None else torch.Generator().manual_seed(0)
+            gen = recipe_generator(generator)
             v = torch.randn((projections, b, K), generator=gen, device=gen.device, dtype=z.dtype).to(z.device)
             vs = list(v)
             scale = 1.0 / projections
@@ -313,8 +293,8 @@ class NSRLoss1:
         self.gamma = gamma
 
     def loss(self, model, x, y, *, generator=None):
-        beta = check_real("beta", self.beta, low=0.0)
-        gamma = check_real("gamma", self.gamma)
+        beta = check_real("beta", self.beta, low=0.0, error=TrainingError)
+        gamma = check_real("gamma", self.gamma, error=TrainingError)
         z, w = logit_input_gradient(model, x, y)
         correct = z.detach().argmax(1) == y
         out = mse_terms(z, y)
@@ -357,8 +337,8 @@ class NSRLoss2:
         self.eps_max = eps_max
 
     def loss(self, model, x, y, *, generator=None):
-        beta = check_real("beta", self.beta, low=0.0)
-        eps_max = check_real("eps_max", self.eps_max, low=0.0, low_open=True)
+        beta = check_real("beta", self.beta, low=0.0, error=TrainingError)
+        eps_max = check_real("eps_max", self.eps_max, low=0.0, low_open=True, error=TrainingError)
         z, w = logit_input_gradient(model, x, y)
         correct = z.detach().argmax(1) == y
         out = mse_terms(z, y)
@@ -395,28 +375,21 @@ class JacobianRegularization:
     def passes_per_series(self, n_classes: int) -> int:
         """Model evaluations per series and step: the forward pass plus one backward pass per class
         (exact norm) or per random projection."""
+        n = self._projections()
+        return 1 + (int(n_classes) if n is None else n)
+
+    def _projections(self) -> int | None:
         n = self.projections
-        return 1 + (int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, bool) else int(n_classes))
+        return None if n is None else check_int("projections", n, 1, MAX_PROJECTIONS, error=TrainingError)
 
     def __init__(self, lam: float = 0.01, projections: int | None = None) -> None:
         self.lam = lam
         self.projections = projections
 
     def loss(self, model, x, y, *, generator=None):
-        lam = check_real("lam", self.lam, low=0.0)
-        n = self.projections
-        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))
-                              or not 1 <= n <= MAX_PROJECTIONS):
-            raise TrainingError(f"projections must be None or an integer in [1, {MAX_PROJECTIONS}], got {n!r}")
-        z, norm_sq = jacobian_norm_sq(model, x, projections=None if n is None else int(n), generator=generator)
+        lam = check_real("lam", self.lam, low=0.0, error=TrainingError)
+        z, norm_sq = jacobian_norm_sq(model, x, projections=self._projections(), generator=generator)
         return F.cross_entropy(z, y) + lam * norm_sq.mean()
 
     def card_info(self, dataset) -> dict[str, Any]:
         return _details(self)
-
-
-register_recipe(MSELoss.name, MSELoss)
-register_recipe(MSEMarginLoss.name, MSEMarginLoss)
-register_recipe(NSRLoss1.name, NSRLoss1)
-register_recipe(NSRLoss2.name, NSRLoss2)
-register_recipe(JacobianRegularization.name, JacobianRegularization)

@@ -1,36 +1,50 @@
-"""Training recipes: how one mini-batch turns into a loss.
+"""What a training recipe is: the :class:`Recipe` protocol, the ``"standard"`` recipe, and the
+family's randomness rule (the contract is stated in :mod:`tsviz.training`).
 
-A recipe is an object with ``loss(model, x, y, *, generator) -> scalar tensor``; ``model`` is in
-training mode, ``x`` ``(b, C, T)`` in signal units, ``y`` ``(b,)`` int64. Recipes are looked up
-by name with :func:`get_recipe`; later recipes (Gaussian/masked noise, adversarial training, NSR
-losses) register here too.
-
-Two optional methods let :func:`tsviz.training.fit` refuse a bad run before any work:
+A recipe is an object with ``name`` and ``loss(model, x, y, *, generator=None) -> scalar tensor``;
+``model`` is in training mode, ``x`` ``(b, C, T)`` in signal units, ``y`` ``(b,)`` int64. It stores
+its hyperparameters as given in ``__init__`` and checks them when used. Optional methods let
+:func:`tsviz.training.fit` refuse a bad run before any work and describe the run on the card:
 
 * ``passes_per_series(n_classes) -> int``: model evaluations per series and step (default 1), a
   factor of the total-cost check (``epochs x training series x passes``, :func:`tsviz.core.check_cost`);
 * ``check(x, n_classes)``: the recipe's settings against the training series ``x`` ``(n, C, T)``
   (e.g. an adversarial recipe's ``eps`` against the data's scale), raising
-  :class:`~tsviz.training.TrainingError`.
+  :class:`~tsviz.training.TrainingError`;
+* ``card_info(dataset) -> dict`` and ``card_metrics(model, dataset) -> dict``: extra card fields.
+
+Recipes are registered in one place, :data:`tsviz.training.registry.RECIPES`; this module
+imports no other recipe module.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 
+from tsviz.core import check_real, resolve_generator
 from tsviz.training.errors import TrainingError
 
-__all__ = ["Recipe", "Standard", "RECIPES", "get_recipe", "register_recipe"]
+__all__ = ["Recipe", "Standard", "recipe_generator"]
 
 
 class Recipe(Protocol):
+    """A training recipe: how one mini-batch turns into a loss."""
+
     name: str
 
     def loss(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
              generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+
+def recipe_generator(generator: torch.Generator | None) -> torch.Generator:
+    """The generator a recipe's ``loss`` draws from: the one :func:`tsviz.training.fit` passes
+    (seeded from the run's seed), or, when a recipe is used on its own with ``None``, a fresh CPU
+    generator seeded 0 (:func:`tsviz.core.resolve_generator`), so a call is deterministic and
+    never touches torch's global RNG. Draws are made on the generator's device and moved to the
+    batch's."""
+    return resolve_generator(generator, error=TrainingError)
 
 
 class Standard:
@@ -47,38 +61,13 @@ class Standard:
     def __init__(self, label_smoothing: float = 0.0) -> None:
         self.label_smoothing = label_smoothing
 
-    def loss(self, model, x, y, *, generator=None):
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise TrainingError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
-        return F.cross_entropy(model(x), y, label_smoothing=self.label_smoothing)
+    def check(self, x: torch.Tensor, n_classes: int) -> None:
+        """Before training: ``label_smoothing`` in ``[0, 1)`` (:class:`TrainingError`)."""
+        check_real("label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True, error=TrainingError)
 
-
-#: name -> factory(**hparams) -> Recipe
-RECIPES: dict[str, Callable[..., Any]] = {"standard": Standard}
-
-
-def register_recipe(name: str, factory: Callable[..., Any]) -> None:
-    """Add a recipe factory under ``name``."""
-    RECIPES[name] = factory
-
-
-def get_recipe(recipe: str | Recipe, **hparams: Any) -> Recipe:
-    """A recipe instance from a name (with hyperparameters) or pass an instance through."""
-    if not isinstance(recipe, str):
-        if hparams:
-            raise TrainingError("recipe hyperparameters go to the recipe's constructor, not with an instance")
-        return recipe
-    if recipe not in RECIPES:
-        # zoo-style names carry their hyperparameters: "gaussian-0.25", "masked_gaussian-0.25-binomial"
-        from tsviz.training.noise_recipes import parse_recipe_name
-
-        try:
-            recipe, parsed = parse_recipe_name(recipe)
-        except ValueError:
-            raise TrainingError(f"unknown recipe {recipe!r}; available: {', '.join(sorted(RECIPES))} "
-                             f"(or gaussian-<sigma>, masked_gaussian-<sigma>-<binomial|continuous>)") from None
-        hparams = {**parsed, **hparams}
-    try:
-        return RECIPES[recipe](**hparams)
-    except TypeError as exc:
-        raise TrainingError(f"recipe {recipe!r}: {exc}") from exc
+    def loss(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """``CE(model(x), y)`` with label smoothing; deterministic (``generator`` unused)."""
+        ls = check_real("label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True,
+                        error=TrainingError)
+        return F.cross_entropy(model(x), y, label_smoothing=ls)

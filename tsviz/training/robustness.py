@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsviz.core import as_labels, as_series, check_cost
+from tsviz.core import as_labels, as_series, check_cost, model_device, resolve_generator
 from tsviz.training.errors import TrainingError
 
 __all__ = ["robustness_table", "accuracy_vs_eps", "TABLE1_ATTACKS"]
@@ -28,7 +28,8 @@ TABLE1_ATTACKS: dict[str, dict[str, Any]] = {
 
 
 def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
-                     attacks: Mapping[str, Mapping[str, Any]] | None = None, seed: int = 0,
+                     attacks: Mapping[str, Mapping[str, Any]] | None = None,
+                     generator: torch.Generator | None = None, seed: int | None = None,
                      progress: Callable[[float, str], None] | None = None):
     """Clean and adversarial accuracy of every model on the same series (Table I of the paper).
 
@@ -38,8 +39,14 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
     x : array ``(n, C, T)`` in signal units; y : ``(n,)`` int labels
     attacks : mapping attack name -> hyperparameters for :func:`tsviz.attacks.make_attack`
         (default :data:`TABLE1_ATTACKS`); each model is attacked white-box, on itself.
-    seed : int, seeds the attacks' generators
+    generator, seed : the randomness rule (:func:`tsviz.core.resolve_generator`): with ``seed``
+        (default 0) every (model, attack) cell draws from a fresh generator seeded with it, so every
+        model faces the same random starts; with ``generator`` the cells draw from it in order.
     progress : callable ``(fraction, message)`` or None
+        Called after every (model, attack) cell, the last call with 1.
+
+    Errors of the attacks (:class:`tsviz.attacks.AttackError`) pass through; the rest raise
+    :class:`TrainingError`.
 
     Returns
     -------
@@ -52,6 +59,7 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
 
     if not models:
         raise TrainingError("give at least one model")
+    resolve_generator(generator, seed=seed, error=TrainingError)  # the rule's checks before any work
     attacks = dict(TABLE1_ATTACKS if attacks is None else attacks)
     xt = as_series(x, error=TrainingError).cpu().clone()  # float32, real, finite; a private copy
     yt = as_labels(y, xt.shape[0], error=TrainingError)
@@ -66,9 +74,9 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
     for label, model in models.items():
         row: dict[str, Any] = {"model": label}
         for name, atk in built.items():
-            dev = next((p.device for p in model.parameters()), torch.device("cpu"))
-            rep = evaluate(model, atk, xt.to(dev), yt.to(dev),
-                           generator=torch.Generator(device=dev).manual_seed(seed))
+            dev = model_device(model)
+            rep = evaluate(model, atk, xt.to(dev), yt.to(dev), generator=generator,
+                           seed=None if generator is not None else seed)
             s = rep.summary()
             row["true"] = 100.0 * s["clean_accuracy"]
             row[name] = 100.0 * s["adversarial_accuracy"]
@@ -83,28 +91,32 @@ def robustness_table(models: Mapping[str, torch.nn.Module], x, y, *,
         if recipe is not None:
             row["card_recipe"] = recipe
         rows.append(row)
+    if progress is not None and not attacks:
+        progress(1.0, f"clean accuracy of {len(models)} model(s)")
     cols = ["model", "true", *attacks, *(["card_recipe"] if any("card_recipe" in r for r in rows) else [])]
     return pd.DataFrame(rows)[cols]
 
 
 def accuracy_vs_eps(models: Mapping[str, torch.nn.Module], x, y, eps_values: Sequence[float], *,
-                    attack: str = "pgd", params: Mapping[str, Any] | None = None, seed: int = 0,
+                    attack: str = "pgd", params: Mapping[str, Any] | None = None,
+                    generator: torch.Generator | None = None, seed: int | None = None,
                     progress: Callable[[float, str], None] | None = None):
     """Adversarial accuracy of every model at every budget (long DataFrame: model, eps, accuracy).
 
     ``attack`` and ``params`` go to :func:`tsviz.attacks.make_attack`; BIM/PGD without an
     ``alpha`` use ``alpha = alpha_ratio * eps`` (``alpha_ratio`` in ``params``, default 1/4), and
     :func:`tsviz.attacks.sweep` keeps that ratio at every eps. Each model is attacked on itself.
-    Columns: model, attack, eps, adversarial_accuracy, adversarial_precision, success_rate, ...
+    ``generator``/``seed`` go to :func:`tsviz.attacks.sweep` for every model (with ``seed``, every
+    model and eps sees the same draws). ``progress`` is called as the models' sweeps advance, last
+    with 1. Columns: model, attack, eps, adversarial_accuracy, adversarial_precision, success_rate, ...
     """
     import pandas as pd
 
-    from tsviz.attacks import make_attack, sweep
-
-    from tsviz.attacks.evaluate import check_eps_values
+    from tsviz.attacks import check_eps_values, make_attack, sweep
 
     if not models:
         raise TrainingError("give at least one model")
+    resolve_generator(generator, seed=seed, error=TrainingError)  # the rule's checks before any work
     eps_values = check_eps_values(eps_values)
     params = dict(params or {})
     ratio = params.pop("alpha_ratio", 0.25)
@@ -123,7 +135,7 @@ def accuracy_vs_eps(models: Mapping[str, torch.nn.Module], x, y, eps_values: Seq
             if progress is not None:
                 progress((k + frac) / len(models), f"{label}: {msg}")
 
-        sw = sweep(model, {attack: atk}, list(eps_values), x, y, seed=seed, progress=sub)
+        sw = sweep(model, {attack: atk}, list(eps_values), x, y, generator=generator, seed=seed, progress=sub)
         df = sw.to_frame()
         df.insert(0, "model", label)
         rows.append(df)

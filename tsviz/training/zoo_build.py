@@ -48,7 +48,8 @@ def train_zoo_entry(entry: ZooEntry, out_dir: str | Path | None = None, *,
 
 
 def rebuild_zoo(only: Iterable[str] | None = None, out_dir: str | Path | None = None, *,
-                progress: Callable[[float, str], None] | None = None, device: str | None = "cpu") -> list[dict[str, Any]]:
+                progress: Callable[[float, str], None] | None = None,
+                device: str | None = "cpu") -> list[dict[str, Any]]:
     """Train every selected zoo entry in order; returns one summary dict per checkpoint."""
     entries = select_zoo(only)
     out = []

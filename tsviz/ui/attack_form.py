@@ -1,11 +1,22 @@
-"""Attack parameter widgets (capped) for the Attack page, the total-cost note, and the check of a
-finished run before it replaces the previous results."""
+"""Attack page setup: the attack's parameters (capped by ``tsviz.attacks.CAPS``), the series to
+attack, the total-cost note, and the request they make (:class:`tsviz.ui.attack_run.AttackRequest`).
+
+The setup is not an ``st.form``: the parameters shown depend on the attack chosen, and the cost
+note follows every change before the user presses *Run attack* (nothing runs on Enter: only the
+button starts work, and reruns reuse cached results).
+"""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 import streamlit as st
+
+from tsviz.ui.attack_run import SELECTION_MODES, AttackRequest
+from tsviz.ui.caps import cap
+
+__all__ = ["DESCRIPTIONS", "SELECTION_MODES", "COST_KINDS", "default_eps", "attack_form", "attack_setup",
+           "cost_note"]
 
 DESCRIPTIONS = {
     "fgsm": "FGSM — one signed-gradient step (white-box)",
@@ -15,33 +26,40 @@ DESCRIPTIONS = {
     "spsa": "SPSA — gradient-free, finite differences + Adam (black-box)",
     "genattack": "GenAttack — genetic algorithm on probabilities (black-box)",
 }
-CAPS = {"steps": 200, "restarts": 5, "samples": 512, "iterations": 500, "population": 100, "generations": 2000,
-        "max_queries": 100_000}
+COST_KINDS = ("uniform", "latent centroids", "edit")
 
 
-def default_eps(X: np.ndarray) -> float:
-    """5 % of the data's 1-99 % amplitude range, to two significant digits."""
-    lo, hi = np.percentile(X, [1, 99])
+@st.cache_data(show_spinner=False, max_entries=16)
+def _default_eps(spec: str) -> float:
+    from tsviz.ui.cache import get_dataset
+
+    lo, hi = np.percentile(get_dataset(spec).X_train, [1, 99])
     v = 0.05 * float(hi - lo) or 0.01
     return float(f"{v:.2g}")
 
 
-def attack_form(name: str, *, unit: str, eps0: float, n_classes: int, key: str = "atk") -> dict[str, Any]:
+def default_eps(spec: str) -> float:
+    """5 % of the training data's 1-99 % amplitude range, to two significant digits (cached per spec)."""
+    return _default_eps(spec)
+
+
+def attack_form(name: str, *, unit: str, eps0: float, key: str = "atk") -> dict[str, Any]:
     """Widgets for one attack's hyperparameters; returns them as keyword arguments."""
     p: dict[str, Any] = {}
     c = st.columns(4)
     p["eps"] = c[0].number_input(f"eps ({unit})", min_value=1e-6, value=eps0, format="%.4g", key=f"{key}_{name}_eps",
                                  help="Budget: largest change per time step (L∞) or total L2 norm, in signal units")
     if name in ("bim", "pgd", "wpgd"):
-        p["steps"] = c[1].number_input("steps", 1, CAPS["steps"], 20 if name != "bim" else 10, key=f"{key}_{name}_steps",
-                                       help=f"At most {CAPS['steps']}")
+        steps = cap("attack_steps")
+        p["steps"] = c[1].number_input("steps", 1, steps, 20 if name != "bim" else 10, key=f"{key}_{name}_steps",
+                                       help=f"At most {steps}")
         p["alpha"] = c[2].number_input(f"step alpha ({unit})", min_value=1e-7, value=float(f"{eps0 / 4:.2g}"),
                                        format="%.4g", key=f"{key}_{name}_alpha")
     if name == "pgd":
         p["norm"] = c[3].selectbox("norm", ["inf", "l2"], key=f"{key}_pgd_norm")
         d = st.columns(4)
         p["random_start"] = d[0].checkbox("random start", True, key=f"{key}_pgd_rs")
-        p["restarts"] = d[1].number_input("restarts", 1, CAPS["restarts"], 1, key=f"{key}_pgd_restarts",
+        p["restarts"] = d[1].number_input("restarts", 1, cap("attack_restarts"), 1, key=f"{key}_pgd_restarts",
                                           disabled=not p["random_start"])
     if name == "wpgd":
         p["p"] = c[3].number_input("cost power p", 0.1, 20.0, 1.0, key=f"{key}_wpgd_p")
@@ -50,22 +68,70 @@ def attack_form(name: str, *, unit: str, eps0: float, n_classes: int, key: str =
     if name == "spsa":
         p["delta"] = c[1].number_input(f"delta ({unit})", min_value=1e-6, value=float(f"{eps0 / 10:.2g}"),
                                        format="%.4g", key=f"{key}_spsa_delta")
-        p["lr"] = c[2].number_input("Adam lr", 1e-5, 10.0, float(f"{eps0 / 10:.2g}"), format="%.4g", key=f"{key}_spsa_lr")
-        p["samples"] = c[3].number_input("samples / estimate", 2, CAPS["samples"], 64, step=2, key=f"{key}_spsa_samples")
-        p["iterations"] = st.number_input("iterations", 1, CAPS["iterations"], 100, key=f"{key}_spsa_iters",
-                                          help=f"At most {CAPS['iterations']}")
+        p["lr"] = c[2].number_input("Adam lr", 1e-5, 10.0, float(f"{eps0 / 10:.2g}"), format="%.4g",
+                                    key=f"{key}_spsa_lr")
+        p["samples"] = c[3].number_input("samples / estimate", 2, cap("spsa_samples"), 64, step=2,
+                                         key=f"{key}_spsa_samples")
+        iters = cap("spsa_iterations")
+        p["iterations"] = st.number_input("iterations", 1, iters, 100, key=f"{key}_spsa_iters", help=f"At most {iters}")
     if name == "genattack":
-        p["population"] = c[1].number_input("population", 2, CAPS["population"], 6, key=f"{key}_ga_pop")
-        p["generations"] = c[2].number_input("generations", 1, CAPS["generations"], 500, key=f"{key}_ga_gen")
+        p["population"] = c[1].number_input("population", 2, cap("ga_population"), 6, key=f"{key}_ga_pop")
+        p["generations"] = c[2].number_input("generations", 1, cap("ga_generations"), 500, key=f"{key}_ga_gen")
         p["temperature"] = c[3].number_input("selection temperature", 1e-3, 10.0, 0.1, key=f"{key}_ga_temp")
         d = st.columns(4)
         p["rho"] = d[0].number_input("mutation prob. ρ", 1e-3, 1.0, 0.15, key=f"{key}_ga_rho")
         p["alpha"] = d[1].number_input("mutation range α (× eps)", 1e-3, 1.0, 0.15, key=f"{key}_ga_alpha")
         p["dim_reduction"] = d[2].number_input("evolved length (fraction of T)", 0.05, 1.0, 1.0,
                                                key=f"{key}_ga_dim")
-        p["max_queries"] = int(d[3].number_input("query budget / series", 10, CAPS["max_queries"], 10_000,
+        p["max_queries"] = int(d[3].number_input("query budget / series", 10, cap("ga_max_queries"), 10_000,
                                                  key=f"{key}_ga_maxq"))
     return {k: (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v) for k, v in p.items()}
+
+
+def _edited_cost(ds) -> tuple[tuple[float, ...], ...]:
+    import pandas as pd
+
+    from tsviz.attacks import uniform_cost
+
+    base = pd.DataFrame(np.asarray(uniform_cost(ds.n_classes), dtype=float), index=ds.class_names,
+                        columns=ds.class_names)
+    edited = st.data_editor(base, key="atk_cost_editor")
+    return tuple(tuple(float(v) for v in row) for row in edited.to_numpy(dtype=float))
+
+
+def attack_setup(sel) -> AttackRequest:
+    """Draw the setup (attack, parameters, target, cost matrix, series) and return the request it
+    makes; a note under it gives the run's total cost against the server's cap."""
+    ds = sel.dataset
+    a, b = st.columns([2, 1])
+    name = a.selectbox("Attack", list(DESCRIPTIONS), format_func=DESCRIPTIONS.get, key="atk_name")
+    params = attack_form(name, unit=ds.unit, eps0=default_eps(sel.dataset_spec))
+    targeted = b.checkbox("Targeted", False, key="atk_targeted", disabled=name == "wpgd",
+                          help="Push every series to one class (WPGD is untargeted)")
+    target_name = b.selectbox("Target class", ds.class_names, key="atk_target", disabled=not targeted or name == "wpgd")
+    cost_kind, cost = "uniform", None
+    if name == "wpgd":
+        cost_kind = st.radio("Cost matrix", list(COST_KINDS), horizontal=True, key="atk_cost_kind",
+                             help="Cost of moving a series of class i to class j; latent centroids: distances "
+                                  "between class means in the model's latent space")
+        cost = _edited_cost(ds) if cost_kind == "edit" else None
+    st.markdown("**Series**")
+    c = st.columns(5)
+    split = c[0].radio("Split", ["test", "train"], horizontal=True, key="atk_split")
+    mode = c[1].selectbox("Which", list(SELECTION_MODES), key="atk_mode")
+    n_max = cap("attack_series")
+    n = c[2].number_input("How many", 1, n_max, 50, key="atk_n", help=f"At most {n_max}", disabled=mode == "one series")
+    n_split = len(ds.split(split)[1])
+    cls = c[3].selectbox("Class", ds.class_names, key="atk_class", disabled=mode != "class")
+    index = c[3].number_input("Series index", 0, n_split - 1, 0, key="atk_index", disabled=mode != "one series")
+    seed = c[4].number_input("Seed", 0, 2**31 - 1, 0, key="atk_seed", help="Sample choice and attack randomness")
+    cost_note(name, params, 1 if mode == "one series" else min(int(n), n_split))
+    return AttackRequest(
+        model=str(sel.model_path), spec=sel.dataset_spec, device=sel.device, attack=name,
+        params=tuple(sorted(params.items())),
+        target=ds.class_names.index(target_name) if targeted and name != "wpgd" else None,
+        cost_kind=cost_kind, cost=cost, split=split, mode=mode, n=int(n), class_index=ds.class_names.index(cls),
+        index=int(index), seed=int(seed))
 
 
 def cost_note(name: str, params: dict[str, Any], n_series: int) -> None:
@@ -79,23 +145,12 @@ def cost_note(name: str, params: dict[str, Any], n_series: int) -> None:
         attack = make_attack(name, **params)
         factors = attack.cost_factors(int(n_series)) if hasattr(attack, "cost_factors") else {"series": n_series}
         total = int(np.prod([max(int(v), 0) for v in factors.values()], dtype=object))
-        cap = max_cost()
+        cap_total = max_cost()
     except Exception:  # noqa: BLE001 - bad settings are reported when the user runs
         return
     parts = " x ".join(f"{k} {int(v):,}" for k, v in factors.items())
-    if total > cap:
-        st.warning(f"These settings cost {total:,} model evaluations ({parts}), over this server's cap of {cap:,}: "
-                   f"lower {', '.join(factors)}.")
+    if total > cap_total:
+        st.warning(f"These settings cost {total:,} model evaluations ({parts}), over this server's cap of "
+                   f"{cap_total:,}: lower {', '.join(factors)}.")
     else:
-        st.caption(f"Cost: {total:,} model evaluations ({parts}); this server's cap is {cap:,}.")
-
-
-def check_report(report) -> None:
-    """Raise :class:`tsviz.core.TsvizError` when a finished attack's series or probabilities are not
-    finite (so they never replace the previous results)."""
-    from tsviz.core import TsvizError
-
-    for field in ("x_adv", "clean_probs", "adv_probs"):
-        value = getattr(report, field, None)
-        if value is not None and not np.isfinite(np.asarray(value, dtype=np.float64)).all():
-            raise TsvizError(f"the attack produced non-finite values in {field}; lower eps (or the step size)")
+        st.caption(f"Cost: {total:,} model evaluations ({parts}); this server's cap is {cap_total:,}.")

@@ -1,8 +1,14 @@
 """Cached wrappers around the library, keyed so a changed model or dataset never serves stale results.
 
-Datasets, models and results are shared between sessions by ``st.cache_resource``: datasets and
-results hold read-only arrays, and pages only read models (never train or modify a cached one).
-Model keys include the checkpoint's modification time, so an overwritten checkpoint reloads.
+* Datasets and models are shared between sessions by ``st.cache_resource`` (one object per spec or
+  checkpoint): datasets hold read-only arrays, and models are frozen (eval mode, no parameter
+  gradients) and only read (never trained or modified). Model keys include the checkpoint's
+  modification time (:func:`model_key`), so an overwritten checkpoint reloads.
+* Results derived from them (class profiles, spectra, PCA, the model's test report and latents)
+  are cached with ``st.cache_data``: keyed by hashable inputs (dataset spec, checkpoint path and
+  modification time, settings), each caller gets its own copy. The pages' own runs (attacks,
+  certification, explanations) are cached per session in :mod:`tsviz.ui.attack_run` and its
+  siblings, in the same way.
 """
 from __future__ import annotations
 
@@ -23,25 +29,56 @@ def get_dataset(spec: str) -> Dataset:
     return load(spec)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def get_profile(spec: str, split: str):
+    """Mean ± std per class of a split (:func:`tsviz.data.stats.class_mean_std`)."""
     from tsviz.data.stats import class_mean_std
 
     return class_mean_std(get_dataset(spec), split)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def get_psd(spec: str, split: str):
+    """Welch power spectra per class of a split (:func:`tsviz.data.stats.class_psd`)."""
     from tsviz.data.stats import class_psd
 
     return class_psd(get_dataset(spec), split)
 
 
-@st.cache_resource(show_spinner="Computing PCA…", max_entries=16)
+@st.cache_data(show_spinner="Computing PCA…", max_entries=16)
 def get_series_pca(spec: str, split: str, seed: int = 0):
+    """PCA of the raw series of a split (:func:`tsviz.data.stats.pca_series`)."""
     from tsviz.data.stats import pca_series
 
     return pca_series(get_dataset(spec), split, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sample_indices(spec: str, split: str, classes: tuple[str, ...], per_class: int, seed: int):
+    """Up to ``per_class`` series of each class in ``classes``, drawn without replacement with a
+    seeded generator (:func:`tsviz.data.select_samples`, mode ``class``), in class order."""
+    import numpy as np
+
+    from tsviz.data import select_samples
+
+    ds = get_dataset(spec)
+    _, y = ds.split(split)
+    out = []
+    for name in classes:
+        k = ds.class_names.index(name)
+        count = int((y == k).sum())
+        if count:
+            out.append(np.asarray(select_samples(y, mode="class", class_index=k, n=min(per_class, count), seed=seed)))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_counts(spec: str):
+    """Series per class in the train and test splits (a DataFrame: class, train, test)."""
+    import pandas as pd
+
+    ds = get_dataset(spec)
+    return pd.DataFrame({"class": ds.class_names, "train": ds.class_counts("train"), "test": ds.class_counts("test")})
 
 
 UCR_SUFFIXES = (".tsv", ".txt", ".ts", ".arff")
@@ -161,7 +198,7 @@ def model_choices(ds: Dataset, folder: Path | None = None) -> list[dict[str, Any
 
 
 # ----------------------------------------------------------------------------- results
-@st.cache_resource(show_spinner="Evaluating the model on the test split…", max_entries=8)
+@st.cache_data(show_spinner="Evaluating the model on the test split…", max_entries=8)
 def _report(stem: str, mtime: float, device: str, spec: str):
     from tsviz.models.evaluation import evaluate_model
 
@@ -174,7 +211,7 @@ def get_report(stem: str, device: str, spec: str):
     return _report(*model_key(stem), device, spec)
 
 
-@st.cache_resource(show_spinner="Embedding latents…", max_entries=16)
+@st.cache_data(show_spinner="Embedding latents…", max_entries=16)
 def _latent_embedding(stem: str, mtime: float, device: str, spec: str, method: str, seed: int):
     from tsviz.models.evaluation import embed_latents
 

@@ -1,18 +1,25 @@
-"""Certify page setup: the four smoothed classifiers of the self-ensemble paper as a form.
+"""Certify page setup: the smoothing settings and the four smoothed classifiers of the self-ensemble
+paper, as the request they make (:class:`tsviz.ui.certify_run.CertifyRequest`).
 
 Single (one Gaussian-trained model), DE (deep ensemble of several models), M_B and M_C (one
 mask-trained model over m fixed binomial / continuous masks). Defaults pick the shipped zoo
-models for the dataset and sigma (``gaussian-<sigma>``, ``masked_gaussian-<sigma>-<kind>``) so the
-Fig. 4 comparison is one click away.
+models for the dataset and sigma — their recipe names are read with
+:func:`tsviz.training.parse_recipe_name` (``gaussian-<sigma>``,
+``masked_gaussian-<sigma>-<kind>``) — so the Fig. 4 comparison is one click away.
+
+The setup is not an ``st.form``: a new sigma re-picks the matching models and the forward-pass
+count follows every change; only the *Certify* button starts work.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from tsviz.ui import state
+from tsviz.ui.caps import cap
+from tsviz.ui.certify_run import CertifyRequest, ConfigSpec
+
+__all__ = ["KINDS", "recipe_of", "recipe_sigma", "config_form", "certify_setup"]
 
 #: (key, title, help) of the four configurations.
 KINDS = (
@@ -21,62 +28,97 @@ KINDS = (
     ("mb", "M_B", "Self-ensemble over m fixed binomial masks (each step kept with probability p)"),
     ("mc", "M_C", "Self-ensemble over m fixed continuous masks (round(pT) kept steps in mask-lets)"),
 )
-#: Zoo recipe each configuration prefers at a given sigma.
-PREFERRED = {"single": "gaussian-{s}", "de": "gaussian-{s}", "mb": "masked_gaussian-{s}-binomial",
-             "mc": "masked_gaussian-{s}-continuous"}
+#: Zoo recipe each configuration prefers: (recipe, mask kind or None).
+PREFERRED = {"single": ("gaussian", None), "de": ("gaussian", None), "mb": ("masked_gaussian", "binomial"),
+             "mc": ("masked_gaussian", "continuous")}
+#: Sigma shown when the selected model's recipe names none.
+DEFAULT_SIGMA = 0.25
 
 
-@dataclass(frozen=True)
-class ConfigSpec:
-    """A configuration as chosen on the page (model paths, not modules)."""
+def recipe_of(card: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """``(recipe, hyperparameters)`` of a model card's zoo recipe name; ``("", {})`` when it names
+    none that :func:`tsviz.training.parse_recipe_name` reads."""
+    from tsviz.training import parse_recipe_name
 
-    key: str
-    label: str
-    paths: tuple[str, ...]
-    mask_kind: str | None
-    m: int
-    keep: float
+    try:
+        return parse_recipe_name(str((card or {}).get("recipe", "")))
+    except ValueError:
+        return "", {}
+
+
+def recipe_sigma(card: dict[str, Any] | None) -> float:
+    """The sigma a model was trained at (Gaussian or masked-Gaussian recipes), else 0.25."""
+    return float(recipe_of(card)[1].get("sigma", DEFAULT_SIGMA))
+
+
+def _matches(card: dict[str, Any], key: str, sigma: float) -> bool:
+    recipe, hp = recipe_of(card)
+    want, kind = PREFERRED[key]
+    return recipe == want and abs(float(hp.get("sigma", -1.0)) - sigma) < 1e-9 and hp.get("kind") == kind
 
 
 def _default_index(choices: list[dict[str, Any]], key: str, sigma: float, fallback: str | None) -> int:
-    want = PREFERRED[key].format(s=f"{sigma:g}")
-    for i, c in enumerate(choices):
-        if c.get("recipe") == want and c["source"] == "zoo" and c.get("arch") == "kachuee":
-            return i
-    for i, c in enumerate(choices):
-        if c.get("recipe") == want:
-            return i
-    for i, c in enumerate(choices):
-        if c["path"] == fallback:
-            return i
+    for wanted in (lambda c: _matches(c, key, sigma) and c["source"] == "zoo" and c.get("arch") == "kachuee",
+                   lambda c: _matches(c, key, sigma), lambda c: c["path"] == fallback):
+        for i, c in enumerate(choices):
+            if wanted(c):
+                return i
     return 0
 
 
-def config_form(choices: list[dict[str, Any]], sigma: float, selected: str | None) -> list[ConfigSpec]:
+def config_form(choices: list[dict[str, Any]], sigma: float, selected: str | None) -> tuple[ConfigSpec, ...]:
     """Draw one column per configuration; returns the enabled ones."""
     labels = [c["label"] for c in choices]
     path_of = {c["label"]: c["path"] for c in choices}
-    cols = st.columns(4)
+    max_masks = cap("certify_masks")
     out = []
-    for col, (key, title, help_) in zip(cols, KINDS):
+    for col, (key, title, help_) in zip(st.columns(4), KINDS):
         with col:
             on = st.checkbox(title, key != "de", key=f"cert_on_{key}", help=help_)
             skey = f"{sigma:g}"  # defaults follow sigma: a new sigma re-picks the matching zoo models
             if key == "de":
-                gauss = [c["label"] for c in choices if c.get("recipe", "").startswith("gaussian")]
-                default = gauss[:3] if len(gauss) >= 2 else labels[:2]
-                members = st.multiselect("Members", labels, default=default, key=f"cert_de_members_{skey}",
-                                         disabled=not on, help="At least two models")
+                gauss = [c["label"] for c in choices if recipe_of(c)[0] == "gaussian"]
+                members = st.multiselect("Members", labels, default=gauss[:3] if len(gauss) >= 2 else labels[:2],
+                                         key=f"cert_de_members_{skey}", disabled=not on, help="At least two models")
                 if on:
                     out.append(ConfigSpec(key, title, tuple(path_of[m] for m in members), None, 0, 1.0))
                 continue
             model = st.selectbox("Model", labels, index=_default_index(choices, key, sigma, selected),
                                  key=f"cert_model_{key}_{skey}", disabled=not on)
-            kind = None if key == "single" else ("binomial" if key == "mb" else "continuous")
-            m = st.number_input("Masks m", 1, state.MAX_CERTIFY_MASKS, 4, key=f"cert_m_{key}",
-                                disabled=not on or kind is None, help=f"Ensemble size, at most {state.MAX_CERTIFY_MASKS}")
+            kind = PREFERRED[key][1]
+            m = st.number_input("Masks m", 1, max_masks, 4, key=f"cert_m_{key}", disabled=not on or kind is None,
+                                help=f"Ensemble size, at most {max_masks}")
             keep = st.number_input("Keep ratio p", 0.05, 1.0, 0.9, 0.05, key=f"cert_keep_{key}",
                                    disabled=not on or kind is None)
             if on:
                 out.append(ConfigSpec(key, title, (path_of[model],), kind, int(m), float(keep)))
-    return out
+    return tuple(out)
+
+
+def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
+    """Draw the settings and the classifiers; return the request they make, with a note of the
+    forward passes it takes."""
+    from tsviz.certify import BOUNDS
+
+    ds = sel.dataset
+    c = st.columns(7)
+    sigma = c[0].number_input(f"σ ({ds.unit})", 0.01, 10.0, recipe_sigma(sel.model_card), 0.05, key="cert_sigma",
+                              help="Noise level of the smoothed classifier; the zoo has base models trained at "
+                                   "0.1, 0.25 and 0.5 for synthetic-ecg and cbf")
+    n0 = c[1].number_input("n0", 1, cap("certify_n0"), 100, key="cert_n0", help="Selection draws")
+    n = c[2].number_input("n", 10, cap("certify_n"), 1000, key="cert_n", help="Estimation draws")
+    alpha = c[3].number_input("α", 0.0001, 0.1, 0.001, 0.001, format="%.4f", key="cert_alpha",
+                              help="Failure probability of each certificate")
+    bound = c[4].selectbox("Bound", list(BOUNDS), key="cert_bound",
+                           help="cohen: σ Φ⁻¹(pA); renyi: Theorem 4.1 (Li et al.) with simultaneous bounds on pA, pB")
+    max_series = cap("certify_series")
+    n_series = c[5].number_input("Series", 1, max_series, min(50, len(ds.y_test)), key="cert_series",
+                                 help=f"Random test series, at most {max_series}")
+    seed = c[6].number_input("Seed", 0, 2**31 - 1, 0, key="cert_seed", help="Series choice, masks and noise")
+    st.markdown("**Classifiers** (defaults: the zoo's models trained at this σ, as in Fig. 4 of the paper)")
+    specs = config_form(choices, float(sigma), sel.model_path)
+    req = CertifyRequest(spec=sel.dataset_spec, device=sel.device, configs=specs, sigma=float(sigma), n0=int(n0),
+                         n=int(n), alpha=float(alpha), bound=str(bound), n_series=min(int(n_series), len(ds.y_test)),
+                         seed=int(seed))
+    st.caption(f"{req.forward_passes():,} forward passes in all")
+    return req

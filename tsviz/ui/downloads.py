@@ -1,4 +1,8 @@
-"""Figures and tables with their download buttons."""
+"""Figures and tables with their download buttons.
+
+The files (HTML, PNG, CSV) are made when a button is clicked (``st.download_button`` with a
+callable), not on every run of the page; a download does not rerun the page (``on_click="ignore"``).
+"""
 from __future__ import annotations
 
 import re
@@ -21,14 +25,13 @@ def show_figure(fig, name: str, *, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}",
                     config={"displaylogo": False,
                             "toImageButtonOptions": {"format": "png", "filename": _slug(name), "scale": 2}})
-    png = figure_png(fig) if png_export_available() else None
     with st.container(horizontal=True):
-        st.download_button("⬇ HTML", figure_html(fig), file_name=f"{_slug(name)}.html", mime="text/html",
+        st.download_button("⬇ HTML", lambda: figure_html(fig), file_name=f"{_slug(name)}.html", mime="text/html",
                            key=f"html-{key}", on_click="ignore",
                            help="Interactive figure; opens offline in any browser")
-        if png is not None:
-            st.download_button("⬇ PNG", png, file_name=f"{_slug(name)}.png", mime="image/png", key=f"png-{key}",
-                               on_click="ignore")
+        if png_export_available():
+            st.download_button("⬇ PNG", lambda: figure_png(fig) or b"", file_name=f"{_slug(name)}.png",
+                               mime="image/png", key=f"png-{key}", on_click="ignore")
         else:
             st.caption("PNG: the camera icon in the figure's toolbar")
 
@@ -37,5 +40,5 @@ def show_table(df, name: str, *, key: str | None = None, **kwargs) -> None:
     """A dataframe with a CSV download."""
     key = key or _slug(name)
     st.dataframe(df, width="stretch", **kwargs)
-    st.download_button("⬇ CSV", frame_csv(df), file_name=f"{_slug(name)}.csv", mime="text/csv", key=f"csv-{key}",
-                       on_click="ignore")
+    st.download_button("⬇ CSV", lambda: frame_csv(df), file_name=f"{_slug(name)}.csv", mime="text/csv",
+                       key=f"csv-{key}", on_click="ignore")

@@ -1,4 +1,10 @@
-"""Session-state keys and defaults shared by every page."""
+"""Session-state keys, defaults and the app's own caps, shared by every page.
+
+Results are not kept here: a page keeps the *request* of its last successful run (a small hashable
+dataclass) and asks its cached function for the result (:mod:`tsviz.ui.attack_run`, ...). Caps of
+library parameters are read from the families' ``CAPS`` (:mod:`tsviz.ui.caps`); the caps below exist
+only in the app.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,9 +20,9 @@ DEVICE = "tsviz_device"                    # "cpu" | "cuda"
 MESSAGES = "tsviz_messages"                # list of (level, text) to show once on the next run
 TRAINING = "tsviz_training_in_progress"    # dict describing a run that started, or None
 
-#: Caps on what the app accepts.
+#: App-only caps: largest upload, series per class drawn on the Data page.
 MAX_UPLOAD_MB = 200
-MAX_TRAIN_EPOCHS = 200
+MAX_PER_CLASS = 20
 
 
 def user_model_dir() -> Path:
@@ -36,33 +42,28 @@ def upload_dir() -> Path:
     return p
 
 
-#: Attack page: the last attack run (dict with model_path, spec, report, indices, split, ...).
+#: Attack page: the request of the last attack run (tsviz.ui.attack_run.AttackRequest) and of the
+#: last budget sweep ((request, attacks, eps values)).
 ATTACK_RESULT = "tsviz_attack_result"
+ATTACK_SWEEP = "tsviz_attack_sweep"
 #: Adversarial examples handed to other pages (Explain, Review): dict with x, x_adv, y, meta.
 ADVERSARIAL = "tsviz_adversarial"
-MAX_ATTACK_SAMPLES = 500
-#: Certify page: the last certification (dict with model paths, spec, settings, Comparison, ...).
+#: Certify page: the request of the last certification (tsviz.ui.certify_run.CertifyRequest) and of
+#: each analysis run on it (dict: analysis name -> its request).
 CERTIFY_RESULT = "tsviz_certify_result"
-#: Certify page caps.
-MAX_CERTIFY_SAMPLES = 500
-MAX_CERTIFY_N = 10_000
-MAX_CERTIFY_N0 = 1_000
-MAX_CERTIFY_MASKS = 32
-#: Explain page: the last comparison of methods and the last backdoor demo.
+CERTIFY_ANALYSES = "tsviz_certify_analyses"
+#: Explain page: the requests of the last comparison of methods and of the last backdoor demo.
 EXPLAIN_RESULT = "tsviz_explain_result"
 BACKDOOR_RESULT = "tsviz_backdoor_result"
-#: Explain page caps (series explained at once; NeuroMask steps).
-MAX_EXPLAIN_SAMPLES = 64
-MAX_EXPLAIN_STEPS = 2000
 #: The zoo's backdoored model used by the trigger demo.
 BACKDOOR_MODEL_STEM = "synthetic-ecg--kachuee--backdoor"
-#: Augment page: the ODENet in use, a training run in progress, models trained here, the comparison.
+#: Augment page: the ODENet in use, a training run in progress, models trained here, the request
+#: of the last comparison.
 AUG_ODENET = "tsviz_aug_odenet"
 AUG_TRAINING = "tsviz_aug_training_in_progress"
 AUG_TRAINED = "tsviz_aug_trained"
 AUG_COMPARE = "tsviz_aug_compare"
-#: Augment page caps.
-MAX_ODE_EPOCHS = 1000
+#: App-only caps of the Augment page's comparison (models compared at once, test series).
 MAX_COMPARE_MODELS = 8
 MAX_COMPARE_SAMPLES = 2000
 

@@ -16,7 +16,12 @@ import numpy as np
 
 from tsviz.viz.checks import is_int as _is_int
 from tsviz.viz.style import (
-    apply_layout, class_colors, class_names_checked, decimate_minmax, stride_indices, time_axis,
+    apply_layout,
+    class_colors,
+    class_names_checked,
+    decimate_minmax,
+    stride_indices,
+    time_axis,
     with_alpha,
 )
 

@@ -26,14 +26,34 @@ import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS, SWEEP_METRICS
 from tsviz.viz.checks import (
-    check_items as _items, check_frame as _frame, check_unit as _unit, check_fs as _fs,
-    check_signal as _signal, check_channel as _channel,
+    check_channel as _channel,
 )
-from tsviz.viz.style import add_note as _note, legend_below as _legend_below
+from tsviz.viz.checks import (
+    check_frame as _frame,
+)
+from tsviz.viz.checks import (
+    check_fs as _fs,
+)
+from tsviz.viz.checks import (
+    check_items as _items,
+)
+from tsviz.viz.checks import (
+    check_signal as _signal,
+)
+from tsviz.viz.checks import (
+    check_unit as _unit,
+)
 from tsviz.viz.style import (
-    DEFAULT_HEIGHT, apply_layout, class_colors, class_names_checked, decimate_minmax,
-    stride_indices, time_axis,
+    DEFAULT_HEIGHT,
+    apply_layout,
+    class_colors,
+    class_names_checked,
+    decimate_minmax,
+    stride_indices,
+    time_axis,
 )
+from tsviz.viz.style import add_note as _note
+from tsviz.viz.style import legend_below as _legend_below
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -20,13 +20,27 @@ import numpy as np
 
 from tsviz.viz.attack_figures import ATTACK_COLORS
 from tsviz.viz.checks import (
-    check_vector as _vector, check_items as _items, check_frame as _frame, check_unit as _unit,
+    check_frame as _frame,
+)
+from tsviz.viz.checks import (
+    check_items as _items,
+)
+from tsviz.viz.checks import (
+    check_unit as _unit,
+)
+from tsviz.viz.checks import (
+    check_vector as _vector,
+)
+from tsviz.viz.style import (
+    DEFAULT_HEIGHT,
+    OUTCOME_COLORS,
+    apply_layout,
+    class_names_checked,
+    decimate_minmax,
+    time_axis,
+    with_alpha,
 )
 from tsviz.viz.style import add_note as _note
-from tsviz.viz.style import (
-    DEFAULT_HEIGHT, OUTCOME_COLORS, apply_layout, class_names_checked, decimate_minmax,
-    time_axis, with_alpha,
-)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

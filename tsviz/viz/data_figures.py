@@ -12,8 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tsviz.viz.style import (
-    SPLIT_COLORS, apply_layout, class_colors, class_names_checked, decimate_minmax,
-    stride_indices, time_axis, with_alpha,
+    SPLIT_COLORS,
+    apply_layout,
+    class_colors,
+    class_names_checked,
+    decimate_minmax,
+    stride_indices,
+    time_axis,
+    with_alpha,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

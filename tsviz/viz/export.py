@@ -51,7 +51,9 @@ def figure_png(fig: "go.Figure", *, scale: float = 2) -> bytes | None:
         return None
     try:
         return fig.to_image(format="png", scale=scale)
-    except Exception as exc:  # kaleido missing Chrome, renderer crash, ...
+    # kaleido's own errors (no Chrome, a renderer crash, a timeout) have no common base class but
+    # Exception; the export is optional, so any of them becomes a warning and None.
+    except Exception as exc:  # noqa: BLE001
         warnings.warn(f"PNG export failed ({type(exc).__name__}: {exc}); use the HTML export",
                       RuntimeWarning, stacklevel=2)
         return None

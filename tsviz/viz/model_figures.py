@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tsviz.viz.style import (
-    METRIC_COLORS, MISCLASSIFIED_COLOR, OUTCOME_COLORS, apply_layout, class_colors,
+    METRIC_COLORS,
+    MISCLASSIFIED_COLOR,
+    OUTCOME_COLORS,
+    apply_layout,
+    class_colors,
     class_names_checked,
 )
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._layers import ConvBNReLU, check_int_tuple, check_length, check_positive_int, global_avg_pool
+from tsviz.models.networks.layers import ConvBNReLU, check_int_tuple, check_length, check_positive_int, global_avg_pool
 
 __all__ = ["FCN"]
 

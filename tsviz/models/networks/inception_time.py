@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._layers import check_length, check_positive_int, global_avg_pool, same_conv1d
+from tsviz.models.networks.layers import check_length, check_positive_int, global_avg_pool, same_conv1d
 
 __all__ = ["InceptionTime"]
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._layers import check_int_tuple, check_length, check_positive_int, same_conv1d
+from tsviz.models.errors import ModelError
+from tsviz.models.networks.layers import check_int_tuple, check_length, check_positive_int, same_conv1d
 
 __all__ = ["KachueeCNN"]
 
@@ -110,6 +111,6 @@ class KachueeCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.length:
-            raise ValueError(f"KachueeCNN was built for length {self.length}, got input of shape "
+            raise ModelError(f"KachueeCNN was built for length {self.length}, got input of shape "
                              f"{tuple(x.shape)}")
         return self.fc(self.blocks(self.conv(x)))

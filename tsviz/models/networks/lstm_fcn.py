@@ -6,8 +6,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._layers import check_int_tuple, check_length, check_positive_int, check_probability
-from .fcn import FCN
+from tsviz.models.errors import ModelError
+from tsviz.models.networks.fcn import FCN
+from tsviz.models.networks.layers import check_int_tuple, check_length, check_positive_int, check_probability
 
 __all__ = ["LSTMFCN"]
 
@@ -91,6 +92,6 @@ class LSTMFCN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.length:
-            raise ValueError(f"LSTMFCN was built for length {self.length}, got input of shape "
+            raise ModelError(f"LSTMFCN was built for length {self.length}, got input of shape "
                              f"{tuple(x.shape)}")
         return torch.cat([self.drop(self._lstm_last_hidden(x)), self.fcn(x)], dim=1)

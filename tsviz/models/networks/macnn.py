@@ -6,8 +6,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._layers import (SqueezeExcite1d, check_int_tuple, check_length, check_positive_int,
-                      global_avg_pool, same_conv1d)
+from tsviz.models.networks.layers import (
+    SqueezeExcite1d,
+    check_int_tuple,
+    check_length,
+    check_positive_int,
+    global_avg_pool,
+    same_conv1d,
+)
 
 __all__ = ["MACNN"]
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._layers import check_int_tuple, check_length, check_positive_int
+from tsviz.models.errors import ModelError
+from tsviz.models.networks.layers import check_int_tuple, check_length, check_positive_int
 
 __all__ = ["MLP"]
 
@@ -65,6 +66,6 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.length:
-            raise ValueError(f"MLP was built for length {self.length}, got input of shape "
+            raise ModelError(f"MLP was built for length {self.length}, got input of shape "
                              f"{tuple(x.shape)}")
         return self.layers(x)

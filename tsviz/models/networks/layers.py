@@ -1,17 +1,20 @@
-"""Building blocks shared by the backbones: validation helpers, 'same' convolutions, SE attention.
+"""Building blocks shared by the backbones: hyperparameter checks, 'same' convolutions, SE attention.
 
 Every layer here maps ``(n, C, T)`` to ``(n, C', T')`` and uses no in-place operations, so input
 gradients (``torch.autograd.grad`` w.r.t. the input) and double backward work.
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from tsviz.core.validation import check_int
+from tsviz.core.validation import check_probability as core_check_probability
+from tsviz.models.errors import ModelError
 
 __all__ = [
     "check_positive_int",
@@ -27,7 +30,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# validation
+# validation (tsviz.core.validation with the models family's error)
 
 
 def check_positive_int(name: str, value: Any, *, minimum: int = 1, odd: bool = False) -> int:
@@ -35,15 +38,14 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1, odd: bool = F
 
     Raises
     ------
-    ValueError
+    ModelError
         Naming ``name`` when ``value`` is not an integer, is below ``minimum``, or is even
         although ``odd`` is required.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if odd and value % 2 == 0:
-        raise ValueError(f"{name} must be odd, got {value!r}")
-    return int(value)
+    v = check_int(name, value, minimum, error=ModelError)
+    if odd and v % 2 == 0:
+        raise ModelError(f"{name} must be odd, got {value!r}")
+    return v
 
 
 def check_int_tuple(name: str, value: Any, *, length: int | None = None, odd: bool = False,
@@ -65,40 +67,30 @@ def check_int_tuple(name: str, value: Any, *, length: int | None = None, odd: bo
 
     Raises
     ------
-    ValueError
-        Naming ``name`` when any condition fails.
+    ModelError
+        Naming ``name`` (and the entry, ``name[i]``) when any condition fails.
     """
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValueError(f"{name} must be a sequence of positive ints, got {value!r}")
+        raise ModelError(f"{name} must be a sequence of positive ints, got {value!r}")
     if length is not None and len(value) != length:
-        raise ValueError(f"{name} must have {length} entries, got {len(value)}: {value!r}")
+        raise ModelError(f"{name} must have {length} entries, got {len(value)}: {value!r}")
     if not value and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
-    out = []
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must contain positive ints, got {value!r}")
-        if odd and v % 2 == 0:
-            raise ValueError(f"{name} must contain odd ints, got {value!r}")
-        out.append(int(v))
-    return tuple(out)
+        raise ModelError(f"{name} must not be empty")
+    return tuple(check_positive_int(f"{name}[{i}]", v, odd=odd) for i, v in enumerate(value))
 
 
 def check_probability(name: str, value: Any) -> float:
-    """Return ``float(value)`` if it is a real number in ``[0, 1)``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}")
-    return float(value)
+    """Return ``float(value)`` if it is a real number in ``[0, 1)``, else raise :class:`ModelError`."""
+    return core_check_probability(name, value, open_high=True, error=ModelError)
 
 
 def check_length(arch: str, length: Any, minimum: int = 1) -> int:
-    """Validate the series length ``T`` for ``arch``; raises ``ValueError`` naming ``length``."""
-    if isinstance(length, bool) or not isinstance(length, numbers.Integral):
-        raise ValueError(f"length must be an int, got {length!r}")
+    """Validate the series length ``T`` for ``arch``; raises :class:`ModelError` naming ``length``."""
+    length = check_int("length", length, error=ModelError)
     if length < minimum:
-        raise ValueError(f"length must be >= {minimum} for {arch} with these hyperparameters, "
+        raise ModelError(f"length must be >= {minimum} for {arch} with these hyperparameters, "
                          f"got {length}")
-    return int(length)
+    return length
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Certify page analyses, one results tab each: a small form, a cached analysis of the current
+certification (:mod:`tsviz.ui.certify_run`), its figures and tables.
+
+Each panel is an ``st.fragment`` (pressing its button reruns the panel, not the page) with an
+``st.form`` that Enter does not submit. The request of the last successful run of each analysis
+is kept in ``st.session_state[state.CERTIFY_ANALYSES]`` (its result comes from the cache); an
+error keeps the previous result.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from tsviz import viz
+from tsviz.core.lists import format_list, parse_numbers
+from tsviz.ui import certify_run as cr
+from tsviz.ui import state
+from tsviz.ui.cache import get_dataset
+from tsviz.ui.caps import cap
+from tsviz.ui.downloads import show_figure, show_table
+from tsviz.ui.errors import guard
+from tsviz.ui.progress import progress_bar
+
+__all__ = ["margins_panel", "ablation_panel", "attack_panel", "soundness_panel"]
+
+
+def _done(name: str, req: cr.CertifyRequest):
+    """The settings of the last successful ``name`` analysis of ``req``, or ``None``."""
+    saved = st.session_state.get(state.CERTIFY_ANALYSES, {}).get(name)
+    return saved[1] if saved and saved[0] == req else None
+
+
+def _keep(name: str, req: cr.CertifyRequest, settings: tuple) -> None:
+    st.session_state.setdefault(state.CERTIFY_ANALYSES, {})[name] = (req, settings)
+
+
+@st.fragment
+def margins_panel(req: cr.CertifyRequest, run: cr.CertifyRun, class_names) -> None:
+    """Fig. 3: classification margins of the base classifier under noise for one series."""
+    st.write("Classification margins z = c_A − max c_i of the base classifier under noise for one series "
+             "(Fig. 3): ensembles shrink the spread of z, so more draws land on z > 0 and pA grows.")
+    _, y = cr.certified_series(req, run)
+    with st.form("cert_margin_form", enter_to_submit=False, border=False):
+        c = st.columns([2, 1, 1], vertical_alignment="bottom")
+        i = c[0].selectbox("Series", range(len(run.indices)), key="cert_margin_i",
+                           format_func=lambda j: f"#{run.indices[j]} · {class_names[y[j]]}")
+        draws = c[1].number_input("Noise draws", 10, cap("certify_n"), 1000, key="cert_margin_n")
+        go = c[2].form_submit_button("Compute margins", key="cert_margin_go")
+    if go:
+        with guard("Margins failed"), progress_bar("Noise margins…") as bar:
+            cr.margins(req, i, draws, bar)
+            _keep("margins", req, (int(i), int(draws)))
+    done = _done("margins", req)
+    if done:
+        out = cr.margins(req, *done)
+        show_figure(viz.margin_figure({k: v.margin.ravel() for k, v in out.items()},
+                                      {k: v.top_score.ravel() for k, v in out.items()},
+                                      title=f"Series #{run.indices[done[0]]}: margins and top-class scores under "
+                                            "noise"), "noise-margins", key="cert_margins")
+
+
+@st.fragment
+def ablation_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
+    """Fig. 5-6: ensemble size m and keep ratio p of a self-ensemble."""
+    st.write("Ensemble size m and keep ratio p of a self-ensemble (Fig. 5-6), on the same series.")
+    masked = [s.label for s in req.configs if s.mask_kind]
+    max_m = cap("certify_masks")
+    with st.form("cert_abl_form", enter_to_submit=False, border=False):
+        c = st.columns(4, vertical_alignment="bottom")
+        base = c[0].selectbox("Classifier", masked or ["(enable M_B or M_C)"], key="cert_abl_base")
+        sizes = c[1].text_input("Ensemble sizes m", "1, 2, 4, 8", key="cert_abl_sizes", help=f"Each in [1, {max_m}]")
+        keeps = c[2].text_input("Keep ratios p", "0.9", key="cert_abl_keeps", help="Each in (0, 1]")
+        go = c[3].form_submit_button("Run ablation", key="cert_abl_go", disabled=not masked)
+    if go:
+        from tsviz.certify import CertifyError
+
+        with guard("Ablation failed"), progress_bar("Ablation…") as bar:
+            sz = parse_numbers(sizes, name="ensemble sizes m", integer=True, low=1, high=max_m, error=CertifyError)
+            kp = parse_numbers(keeps, name="keep ratios p", low=0.0, high=1.0, error=CertifyError)
+            if len(sz) * len(kp) > 12:
+                raise CertifyError("ablation: at most 12 (m, p) pairs")
+            cr.ablation(req, base, sz, kp, bar)
+            _keep("ablation", req, (base, tuple(sz), tuple(kp)))
+    done = _done("ablation", req)
+    if done:
+        ab = cr.ablation(req, *done)
+        t = ab.table[ab.table["m"] > 0]
+        show_figure(viz.ablation_figure(t, x="m", y="acr", group="keep" if t["keep"].nunique() > 1 else None,
+                                        unit=req_unit(req)), "ablation-acr", key="cert_abl_fig")
+        show_figure(viz.accuracy_radius_figure({k: (ab.radii, v) for k, v in ab.curves.items()}, unit=req_unit(req)),
+                    "ablation-curves", key="cert_abl_curves")
+        show_table(ab.table, "ablation", key="cert_abl_table", hide_index=True)
+
+
+def req_unit(req: cr.CertifyRequest) -> str:
+    """The unit of the certified dataset's values."""
+    return get_dataset(req.spec).unit
+
+
+@st.fragment
+def attack_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
+    """Table 4: PGD-L2 success on the bare model and on each smoothed classifier."""
+    from tsviz.certify import CertifyError
+
+    st.write("Attack success rate of PGD-L2 (Table 4): on the bare model, and on each smoothed classifier through "
+             "its Monte Carlo soft classifier; smoothed predictions by PREDICT (an abstention counts as a success).")
+    n_max = min(len(run.indices), cap("certify_attack_series"))
+    with st.form("cert_atk_form", enter_to_submit=False, border=False):
+        c = st.columns(5, vertical_alignment="bottom")
+        eps_text = c[0].text_input(f"L2 budgets ({req_unit(req)})", format_list([req.sigma * f for f in (0.5, 1, 2)]),
+                                   key="cert_atk_eps")
+        steps = c[1].number_input("PGD steps", 1, cap("certify_pgd_steps"), 10, key="cert_atk_steps")
+        draws = c[2].number_input("Noise draws per step", 1, cap("certify_draws"), 8, key="cert_atk_draws")
+        n_atk = c[3].number_input("Series", 1, n_max, min(20, n_max), key="cert_atk_n")
+        go = c[4].form_submit_button("Run attack", key="cert_atk_go")
+    if go:
+        with guard("Attack failed"), progress_bar("Attacking…") as bar:
+            eps_values = parse_numbers(eps_text, name="L2 budgets", low=0.0, max_count=8, error=CertifyError)
+            cr.attack_rates(req, eps_values, steps, draws, n_atk, bar)
+            _keep("attack", req, (tuple(eps_values), int(steps), int(draws), int(n_atk)))
+    done = _done("attack", req)
+    if done:
+        f = cr.attack_rates(req, *done)
+        show_figure(viz.attack_success_figure(f, unit=req_unit(req)), "pgd-l2-attack-success", key="cert_atk_fig")
+        show_table(f, "pgd-l2-attack-success", key="cert_atk_table", hide_index=True)
+        st.caption(f"Benign: the bare model of {req.configs[0].label} ({req.configs[0].paths[0].split('/')[-1]}).")
+
+
+@st.fragment
+def soundness_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
+    """Attacks inside the certified radii: a certificate that breaks is reported as FAILED."""
+    from tsviz.certify import CertifyError
+
+    st.write("Try to break the certificates: PGD-L2 on the soft smoothed classifier and random directions, at "
+             "a fraction of each series' certified radius; PREDICT decides at the perturbed series. Inside the "
+             "radius (fraction < 1) a change may happen for at most about a share α of series.")
+    labels = list(run.comparison.results)
+    n_max = min(len(run.indices), cap("soundness_series"))
+    with st.form("cert_sound_form", enter_to_submit=False, border=False):
+        c = st.columns(6, vertical_alignment="bottom")
+        which = c[0].selectbox("Classifier", labels, key="cert_sound_cfg")
+        fr_text = c[1].text_input("Fractions of R", "0.99, 2", key="cert_sound_fr",
+                                  help="< 1 tests the certificate; ≥ 1 shows how tight it is")
+        dirs = c[2].number_input("Random directions", 0, cap("soundness_directions"), 8, key="cert_sound_dirs")
+        psteps = c[3].number_input("PGD steps", 0, cap("certify_pgd_steps"), 10, key="cert_sound_steps")
+        n_sound = c[4].number_input("Series", 1, n_max, min(20, n_max), key="cert_sound_n")
+        go = c[5].form_submit_button("Run check", key="cert_sound_go")
+    if go:
+        with guard("Soundness check failed"), progress_bar("Attacking inside the radii…") as bar:
+            fr = parse_numbers(fr_text, name="fractions", low=0.0, max_count=cap("soundness_fractions"),
+                               error=CertifyError)
+            cr.soundness(req, which, fr, dirs, psteps, n_sound, bar)
+            _keep("soundness", req, (which, tuple(fr), int(dirs), int(psteps), int(n_sound)))
+    done = _done("soundness", req)
+    if done:
+        rep = cr.soundness(req, *done)
+        s = rep.summary()
+        (st.success if rep.passed else st.error)(
+            f"{done[0]}: {s['n_series_changed_inside']} of {s['n_series']} series changed class inside their "
+            f"radius (tolerance {s['tolerance']} at α = {s['alpha']:g}): "
+            + ("passed." if rep.passed else "FAILED — the certificates are not sound for this setup."))
+        if len(rep.checks):
+            chk = rep.checks.assign(idx=run.indices[rep.checks["idx"].to_numpy()])
+            show_figure(viz.soundness_figure(chk, unit=req_unit(req)), "soundness-check", key="cert_sound_fig")
+            show_table(chk, "soundness-checks", key="cert_sound_table", hide_index=True)
+        st.json(s)
