@@ -25,6 +25,9 @@ Metric = Sequence[Any] | dict[str, Any]
 def start(title: str, caption: str | None = None, *, notices: Iterable[Callable[[], None]] = ()) -> Selection:
     """Draw the sidebar, ``notices`` (e.g. :func:`tsviz.ui.training_panel.notice_cancelled`), the
     flash messages of the previous run, the title and ``caption``; return the selection."""
+    from tsviz.ui.compute import configure_threads
+
+    configure_threads()  # torch's threads of this server, once (TSVIZ_TORCH_THREADS)
     sel = render_sidebar()
     for notice in notices:
         notice()
