@@ -1,5 +1,11 @@
-"""tsviz entry point: ``streamlit run app.py``. Declares the pages; each page draws the shared sidebar."""
+"""tsviz entry point: ``streamlit run app.py``. Declares the pages; each page draws the shared sidebar.
+
+The favicon is an emoji (drawn by the browser from a data: URL): a Material icon as ``page_icon``
+would make the browser fetch it from fonts.gstatic.com, and the app makes no request off this machine.
+"""
 import streamlit as st
+
+from tsviz.ui.lessons_view import follow, lesson_guide
 
 st.set_page_config(page_title="tsviz — robustness of time-series classifiers", page_icon="🫀", layout="wide")
 
@@ -11,5 +17,10 @@ PAGES = [
     st.Page("pages/4_Certify.py", title="Certify", icon=":material/verified_user:", url_path="Certify"),
     st.Page("pages/5_Explain.py", title="Explain", icon=":material/lightbulb:", url_path="Explain"),
     st.Page("pages/6_Augment.py", title="Augment", icon=":material/auto_fix_high:", url_path="Augment"),
+    st.Page("pages/9_Runs.py", title="Runs", icon=":material/history:", url_path="Runs"),
+    st.Page("pages/8_Lessons.py", title="Lessons", icon=":material/school:", url_path="Lessons"),
 ]
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+follow()  # a lesson step's button asked for its page
+lesson_guide(page.title, lessons_page=PAGES[-1])
+page.run()

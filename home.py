@@ -1,6 +1,7 @@
 """tsviz home page: what it is, a quick start, the pages, and the current selection."""
 import streamlit as st
 
+from tsviz.ui import cache
 from tsviz.ui.page import metric_row, start
 
 sel = start("tsviz")
@@ -12,18 +13,19 @@ st.markdown(
 )
 
 acc = (sel.model_card or {}).get("metrics", {}).get("test_accuracy")
-metric_row([("Dataset", sel.dataset.name, f"{sel.dataset.X_train.shape[0]} train / {sel.dataset.X_test.shape[0]} test"),
+n_train, n_test = sel.dataset.X_train.shape[0], sel.dataset.X_test.shape[0]
+metric_row([("Dataset", sel.dataset.name, f"{n_train:,} train / {n_test:,} test"),
             ("Model", f"{sel.model_card.get('arch')} · {sel.model_card.get('recipe', '')}",
              f"test accuracy {acc:.1%}" if isinstance(acc, float) else None) if sel.model_card
             else ("Model", "none yet", "train one on the Model page"),
-            ("Device", sel.device.upper())], delta_color="off")
+            ("Device", sel.device.upper())], delta_color="off")  # facts, not changes: gray, no arrows
 
 st.subheader("Quick start")
 st.markdown(
     "1. **Choose data** in the sidebar: the synthetic ECG beats load by default; CBF, control charts, "
     "UCR folders, MIT-BIH records, or your own CSV/NPZ work too.\n"
     "2. **Choose a model**: pretrained checkpoints that fit the data are listed; or train one on the "
-    "**Model** page (a minute on a laptop CPU).\n"
+    "**Model** page (about ten seconds on a laptop CPU with its defaults).\n"
     "3. **Explore**: the **Data** page shows the classes, their spectra and structure; the **Model** page "
     "shows accuracy, the confusion matrix and the model's latent space; the **Attack** page shows how "
     "little it takes to change the model's mind."
@@ -48,8 +50,12 @@ cards = [
      "NeuroMask relevance masks and Captum baselines (saliency, integrated gradients, SmoothGrad, occlusion, "
      "ablation) on clean and adversarial series, scored by deletion/insertion curves; a backdoor-trigger demo."),
     ("pages/6_Augment.py", "Augment", ":material/auto_fix_high:",
-     "Fit an ODENet, see every ODE-guided and spectral augmentation, train with augmentations, Feat-Sim, NSR "
-     "losses or adversarial training, and compare clean / FGSM / BIM accuracy, accuracy-vs-eps and latents."),
+     "A shipped ODENet (or fit your own), every ODE-guided and spectral augmentation, training with augmentations, "
+     "Feat-Sim, NSR losses or adversarial training, and shipped robust models compared on clean / FGSM / BIM "
+     "accuracy, accuracy-vs-eps and latents."),
+    ("pages/8_Lessons.py", "Lessons", ":material/school:",
+     "Guided walkthroughs for a class: each step sets up another page, names the button to press and explains "
+     "the result, with speaker notes."),
 ]
 PER_ROW = 3
 cols = [c for start in range(0, len(cards), PER_ROW) for c in st.columns(PER_ROW)]
@@ -58,5 +64,6 @@ for col, (path, title, icon, text) in zip(cols, cards):
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.write(text)
 
-st.caption("The Review page is on the roadmap (see the issues); "
-           "the library and the command line (`python -m tsviz --help`) grow with them.")
+st.caption("Everything here also runs from the command line (`python -m tsviz --help`) and from Python "
+           "(`import tsviz`).")
+cache.prewarm_defaults()  # the Data and Model pages' first visit, computed while this page is read

@@ -1,25 +1,25 @@
 """Model page: accuracy, per-class metrics, confusion matrix, latent space, entropy, card, training."""
 import streamlit as st
 
-st.set_page_config(page_title="tsviz · Model", page_icon=":material/neurology:", layout="wide")
+st.set_page_config(page_title="tsviz · Model", layout="wide")
 
 from tsviz import viz  # noqa: E402
 from tsviz.ui import cache  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
 from tsviz.ui.errors import guard  # noqa: E402
 from tsviz.ui.export_panel import json_download  # noqa: E402
-from tsviz.ui.page import metric_row, start  # noqa: E402
+from tsviz.ui.page import lazy_tabs, metric_row, start  # noqa: E402
 from tsviz.ui.training_panel import notice_cancelled, train_and_save, training_form  # noqa: E402
 
 sel = start("Model", notices=[notice_cancelled])
 ds, spec = sel.dataset, sel.dataset_spec
 
 
-def train_tab() -> None:
+def train_tab(shown: bool = True) -> None:
     st.write(f"Train a new model on **{ds.name}** ({ds.X_train.shape[0]:,} training series); 10 % is held out "
              f"for early stopping. It is saved to your workspace (a name you already use gets a suffix, "
              f"name-2) and selected when done.")
-    settings = training_form(ds, key="train", default_arch="fcn", epochs=5, lr=1e-3, batch_size=64)
+    settings = training_form(ds, key="train", device=sel.device, estimate=shown)
     if settings is not None and train_and_save(ds, settings, device=sel.device) is not None:
         st.rerun()
 
@@ -32,9 +32,11 @@ if sel.model is None:
 card = sel.model_card
 st.caption(f"{card.get('arch')} · recipe {card.get('recipe', '?')} · trained on {card.get('dataset', '?')} · "
            f"evaluated on the {ds.name} test split")
+tabs = lazy_tabs(["Performance", "Latent space", "Confidence", "Card", "Train a model"], key="model_tab")
 report = None
-with guard("Could not evaluate the model"):
-    report = cache.get_report(sel.model_path, sel.device, spec)
+if any(t.open is not False for t in tabs[:3]):  # the report is needed by the first three tabs only
+    with guard("Could not evaluate the model"):
+        report = cache.get_report(sel.model_path, sel.device, spec)
 
 
 @st.fragment
@@ -54,9 +56,11 @@ def performance_tab() -> None:
 
 
 @st.fragment
-def latent_tab() -> None:
+def latent_tab(shown: bool) -> None:
     method = st.radio("Projection", ["pca", "tsne"], horizontal=True, key="model_latent_method",
                       format_func={"pca": "PCA", "tsne": "t-SNE (slower)"}.get)
+    if not shown or report is None:
+        return
     with guard("Could not embed the latents"):
         emb = cache.get_latent_embedding(sel.model_path, sel.device, spec, method)
         show_figure(viz.latent_figure(emb, report.y_true, report.predictions, report.class_names, method=method),
@@ -91,12 +95,17 @@ def card_tab() -> None:
         json_download(card, card_path.name, key="dl-card", label="Card (.json)")
 
 
-tabs = st.tabs(["Performance", "Latent space", "Confidence", "Card", "Train a model"])
-if report is not None:
-    for tab, draw in zip(tabs[:3], (performance_tab, latent_tab, confidence_tab)):
-        with tab:
-            draw()
+with tabs[0]:
+    if tabs[0].open is not False and report is not None:
+        performance_tab()
+with tabs[1]:
+    latent_tab(tabs[1].open is not False)
+with tabs[2]:
+    if tabs[2].open is not False and report is not None:
+        confidence_tab()
 with tabs[3]:
-    card_tab()
+    if tabs[3].open is not False:
+        card_tab()
 with tabs[4]:
-    train_tab()
+    train_tab(tabs[4].open is not False)  # the form always (it keeps its values); the estimate when shown
+cache.prewarm_defaults()

@@ -1,7 +1,7 @@
 """Certify page: randomized smoothing, deep and self-ensembles, certified accuracy vs radius."""
 import streamlit as st
 
-st.set_page_config(page_title="tsviz · Certify", page_icon=":material/verified_user:", layout="wide")
+st.set_page_config(page_title="tsviz · Certify", layout="wide")
 
 from tsviz import viz  # noqa: E402
 from tsviz.ui import certify_panels as panels  # noqa: E402
@@ -12,8 +12,8 @@ from tsviz.ui.certify_form import certify_setup  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
 from tsviz.ui.errors import guard  # noqa: E402
 from tsviz.ui.export_panel import json_download  # noqa: E402
+from tsviz.ui.long_action import long_action, notice_cancelled  # noqa: E402
 from tsviz.ui.page import metric_row, start  # noqa: E402
-from tsviz.ui.progress import progress_bar  # noqa: E402
 
 sel = start("Certify")
 ds, ss, unit = sel.dataset, st.session_state, sel.dataset.unit
@@ -28,15 +28,17 @@ if not choices:
 with st.container(border=True):
     setup = certify_setup(sel, choices)
     go = st.button("Certify", type="primary", key="cert_run")
-if go:
-    with guard("Certification could not run; previous results kept"), progress_bar("Certifying…") as bar:
-        cr.certify_run(setup, bar)
-        ss[state.CERTIFY_RESULT] = setup
+    notice_cancelled("cert_run")
+    if go:
+        with guard("Certification could not run; previous results kept"), \
+                long_action("cert_run", "Certifying…") as bar:
+            cr.certify_run(setup, bar)
+            ss[state.CERTIFY_RESULT] = setup
 
 req = ss.get(state.CERTIFY_RESULT)
 if req is None or req.spec != sel.dataset_spec:
-    st.info("Choose σ and the classifiers above and press **Certify**. A first run on 50 CBF series with the "
-            "default Single, M_B and M_C takes one to two minutes on a laptop CPU.")
+    st.info("Choose σ and the classifiers above and press **Certify**: the defaults (Single, M_B and M_C on 40 test "
+            "series, n = 200) take the time shown under the settings.")
     st.stop()
 
 # ------------------------------------------------------------------ results
@@ -44,11 +46,8 @@ run = cr.certify_run(req)
 cmp, idx = run.comparison, run.indices
 X, y = cr.certified_series(req, run)
 table = cmp.table
-metric_row([(f"{row['label']} · ACR ({unit})", f"{row['acr']:.3g}",
-             f"clean {row['clean_accuracy']:.0%} · abstain {row['abstain_rate']:.0%}") for _, row in table.iterrows()],
-           delta_color="off")
-st.caption(f"σ = {req.sigma:g} {unit} · n0 = {req.n0} · n = {req.n} · α = {req.alpha:g} · {req.bound} bound · "
-           f"{len(idx)} test series · {table['seconds'].sum():.1f} s")
+metric_row(cr.acr_metrics(table, unit))
+st.caption(cr.summary_caption(req, table, unit))
 
 
 @st.fragment

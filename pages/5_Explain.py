@@ -1,15 +1,15 @@
 """Explain page: NeuroMask, Captum baselines, deletion/insertion faithfulness, backdoor-trigger demo."""
 import streamlit as st
 
-st.set_page_config(page_title="tsviz · Explain", page_icon=":material/lightbulb:", layout="wide")
+st.set_page_config(page_title="tsviz · Explain", layout="wide")
 
 from tsviz.ui import explain_panels as panels  # noqa: E402
 from tsviz.ui import explain_run as xr  # noqa: E402
 from tsviz.ui import state  # noqa: E402
 from tsviz.ui.errors import guard  # noqa: E402
 from tsviz.ui.explain_form import explain_setup  # noqa: E402
+from tsviz.ui.long_action import long_action, notice_cancelled  # noqa: E402
 from tsviz.ui.page import start  # noqa: E402
-from tsviz.ui.progress import progress_bar  # noqa: E402
 
 sel = start("Explain", "Which time steps does the model rely on? NeuroMask (dissertation ch. 5) learns a sparse, "
                        "smooth mask that keeps the prediction; saliency, integrated gradients, SmoothGrad, occlusion "
@@ -26,14 +26,16 @@ def compare_methods() -> None:
     adv = ss.get(state.ADVERSARIAL)
     with st.container(border=True):
         setup = explain_setup(sel, adv)
-    if setup is not None:
-        with guard("Explanation could not run; previous results kept"), progress_bar("Explaining…") as bar:
-            xr.explain_run(setup, adv, bar)
-            ss[state.EXPLAIN_RESULT] = setup
+        notice_cancelled("xp_run")
+        if setup is not None:
+            with guard("Explanation could not run; previous results kept"), \
+                    long_action("xp_run", "Explaining…") as bar:
+                xr.explain_run(setup, adv, bar)
+                ss[state.EXPLAIN_RESULT] = setup
     req = ss.get(state.EXPLAIN_RESULT)
     if req is None or not req.current(sel, adv):
-        st.info("Choose series and methods and press **Explain**. Eight series with NeuroMask (300 steps) and "
-                "three baselines take a few seconds to a minute on a laptop CPU, depending on the model.")
+        st.info("Choose series and methods and press **Explain** (the time the settings take on this machine is "
+                "shown above the buttons).")
         return
     run = xr.explain_run(req, adv)
     tabs = st.tabs(["Relevance", "NeuroMask evolution", "Faithfulness", "Export"])

@@ -35,3 +35,13 @@ def errors(at: AppTest) -> list[str]:
 def frames(at: AppTest) -> list:
     """The DataFrames shown by the last run (``st.dataframe``), in page order."""
     return [d.value for d in at.dataframe]
+
+
+def find_elements(node, kind: str, path: tuple = ()) -> list[tuple]:
+    """Paths (child indices) of the elements of type ``kind`` (e.g. ``"progress"``) under ``node``."""
+    out = []
+    for k, child in getattr(node, "children", {}).items():
+        if getattr(child, "type", None) == kind:
+            out.append((*path, k))
+        out += find_elements(child, kind, (*path, k))
+    return out

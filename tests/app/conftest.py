@@ -44,3 +44,44 @@ def tiny_npz(tmp_path):
     p = tmp_path / "tiny.npz"
     np.savez(p, X_train=Xtr, y_train=ytr, X_test=Xte, y_test=yte, class_names=np.array(["sin", "cos"]), fs=48.0)
     return p
+
+
+class Stopper:
+    """Once ``armed``, the first progress report raises what Streamlit raises at the next ``st`` call
+    after a click during a run (the Cancel button); ``seen`` holds the widget ids registered by then."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.seen: list[set] = []
+
+    def arm(self) -> None:
+        self.armed = True
+
+
+@pytest.fixture
+def stopper(monkeypatch) -> Stopper:
+    """A :class:`Stopper` wired into :class:`tsviz.ui.progress.ProgressBar` (every long action's bar)."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    import tsviz.ui.progress as progress
+
+    stop = Stopper()
+    real = progress.ProgressBar.__call__
+
+    def report(self, fraction, message):
+        if not stop.armed:
+            return real(self, fraction, message)
+        stop.seen.append(set(get_script_run_ctx().shared.widget_ids_this_run.snapshot()))
+        stop.armed = False
+        raise StopException()
+
+    monkeypatch.setattr(progress.ProgressBar, "__call__", report)
+    return stop
+
+
+@pytest.fixture
+def stop_next_report(stopper):
+    """``arm()``: the next progress report raises what Streamlit raises at the next ``st`` call after
+    a click during a run (the Cancel button)."""
+    return stopper.arm

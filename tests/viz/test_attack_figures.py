@@ -332,6 +332,31 @@ def test_perturbation_size_figure_n1_and_all_unperturbed():
         af.perturbation_size_figure(_report(), bins=1)
 
 
+def test_perturbation_size_figure_one_budget_in_float32_is_one_bar_with_round_ticks():
+    """Issue 18, defect 7: FGSM moves every series by eps, stored in float32 as 0.095000015,
+    0.09500002, 0.095000025: one bar at 0.095, not 30 bins with ticks in the float32 noise."""
+    rep = _report(n=3)
+    rep = AttackReport(**{**rep.__dict__, "linf": np.array([0.095000015, 0.09500002, 0.095000025], np.float32)})
+    fig = _check(af.perturbation_size_figure(rep, unit="mV"), 2)
+    linf = one(fig, "L∞")
+    assert list(linf.y) == [3] and list(linf.x) == [pytest.approx(0.095, abs=1e-12)]
+    assert fig.layout.xaxis.tickformat == af.VALUE_TICKFORMAT
+    # values that really differ keep their histogram
+    spread = AttackReport(**{**rep.__dict__, "linf": np.array([0.09, 0.095, 0.1], np.float32)})
+    assert len(one(af.perturbation_size_figure(spread), "L∞").y) == 30
+
+
+def test_fitness_figure_one_step_is_a_point_with_a_note():
+    """Issue 18, defect 4: FGSM's history has one iteration; a line through one point drew empty axes."""
+    loss = np.array([[0.5, 1.0, 1.5, 2.0]])
+    fig = af.fitness_figure({"loss": loss}, key="loss")
+    point = one(fig, "median loss")
+    assert "markers" in point.mode and list(point.x) == [1.0] and list(point.y) == [pytest.approx(1.25)]
+    np.testing.assert_allclose(point.error_y.array, [np.quantile(loss, 0.75) - 1.25])
+    np.testing.assert_allclose(point.error_y.arrayminus, [1.25 - np.quantile(loss, 0.25)])
+    assert af.ONE_STEP_TEXT in annotation_texts(fig)
+
+
 def test_names_exported_from_viz():
     for name in ("overlay_figure", "probabilities_figure", "spectra_figure", "latent_shift_figure",
                  "sweep_figure", "sweep_figures", "adversarial_confusion_figure", "fitness_figure",

@@ -9,6 +9,10 @@ Data and its Benefits on Robustness" (ICMLA 2020), section II.
   :func:`rand_grad` (eq. 10): perturbations sized by ``dz/dt``.
 * :func:`spec_den` (eq. 11-14): energy moved between the weakest frequency components.
 * :func:`augment`: one entry point by name, over the registry :data:`AUGMENTATION_REGISTRY`.
+* :func:`odenet_quality`, :func:`quality_warnings` (:mod:`tsviz.augment.quality`): how well a
+  fitted ODENet describes a set of series (loss ratio, relative RMSE) and what to say when poorly.
+* :func:`shipped_odenet_path`, :func:`list_shipped_odenets` (:mod:`tsviz.augment.zoo`): ODENets
+  fitted once and shipped with the zoo (``<zoo>/odenets``), so nobody has to fit one live.
 
 Importing this package does not import torchdiffeq (only :func:`fit_odenet` does).
 
@@ -89,13 +93,16 @@ from tsviz.augment.odenet import (
     load_odenet,
     save_odenet,
 )
+from tsviz.augment.quality import ODEQuality, odenet_quality, quality_warnings
 from tsviz.augment.spec_den import spec_den
+from tsviz.augment.zoo import ODENET_ZOO, list_shipped_odenets, shipped_odenet_path
 
 __all__ = [
     "ODENet", "ODEFit", "fit_odenet", "derivative", "save_odenet", "load_odenet",
     "in_clamp_grad", "in_sign_grad", "out_sign_grad", "rand_grad", "spec_den",
     "augment", "AugmentationSpec", "AUGMENTATION_REGISTRY", "AUGMENTATIONS", "AUGMENTATION_PARAMS", "AugmentError",
     "CAPS", "MAX_ODE_EPOCHS", "MAX_ODE_PAIRS", "MAX_ODE_BATCH_SIZE", "MAX_ODE_HIDDEN",
+    "ODEQuality", "odenet_quality", "quality_warnings", "ODENET_ZOO", "shipped_odenet_path", "list_shipped_odenets",
 ]
 
 

@@ -35,6 +35,11 @@ Results
     :class:`~tsviz.certify.compare.Comparison`, :class:`~tsviz.certify.margins.NoiseMargins`,
     :class:`~tsviz.certify.soundness.SoundnessReport`, :class:`~tsviz.certify.bounds.BoundResult`.
     (:func:`attack_success_rates` returns a pandas DataFrame, one row per classifier and budget.)
+Cost
+    Every entry point states its cost in model evaluations before it runs
+    (:mod:`tsviz.certify.costs`: :func:`certification_cost`, :func:`ablation_cost`,
+    :func:`scores_cost`, :func:`attack_rates_cost`, :func:`soundness_cost`, the factors it holds to
+    :func:`tsviz.core.max_cost`), so a page can show an estimate of the time before a run.
 Caps
     :data:`CAPS` (parameter -> largest value, :mod:`tsviz.certify.caps`) is the one place the
     library, the CLI and the app read their limits from; the product of a call's factors is held to
@@ -64,6 +69,13 @@ from tsviz.certify.bounds import (
 )
 from tsviz.certify.caps import CAPS, MAX_MASKS, MAX_N, MAX_N0
 from tsviz.certify.compare import CertConfig, Comparison, certify_configs
+from tsviz.certify.costs import (
+                                 ablation_cost,
+                                 attack_rates_cost,
+                                 certification_cost,
+                                 scores_cost,
+                                 soundness_cost,
+)
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.margins import NoiseMargins, noise_margins
 from tsviz.certify.masks import MASK_KINDS, binomial_masks, continuous_masks
@@ -82,4 +94,5 @@ __all__ = [
     "certified_accuracy", "average_certified_radius", "accuracy_vs_radius",
     "CertConfig", "Comparison", "certify_configs", "ablation", "NoiseMargins", "noise_margins",
     "SoftSmoothed", "attack_success_rates", "SoundnessReport", "soundness_check",
+    "certification_cost", "ablation_cost", "scores_cost", "attack_rates_cost", "soundness_cost",
 ]

@@ -25,6 +25,7 @@ from tsviz.attacks import PGD
 from tsviz.certify.caps import CAPS, MAX_ATTACK_SAMPLES
 from tsviz.certify.checks import base_seed, check_finite_parameters, seeded_generator
 from tsviz.certify.compare import CertConfig
+from tsviz.certify.costs import attack_rates_cost
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.result import ABSTAIN
 from tsviz.certify.soft import SoftSmoothed
@@ -99,9 +100,10 @@ def attack_success_rates(configs: Sequence[CertConfig], x, y, eps_values: Sequen
             raise CertifyError(f"benign must be an nn.Module or None, got {type(benign).__name__}")
         check_model_input(benign, x, error=CertifyError)
         check_finite_parameters([benign])
-    per = (steps + 1 if benign is not None else 0) + sum(c.model_passes() * (steps * draws + n) for c in configs)
-    check_cost("PGD-L2 attack success rates", {"series": x.shape[0], "budgets + 1 (clean)": len(eps_values) + 1,
-               "model passes per series and budget, summed over classifiers": per}, error=CertifyCostError)
+    check_cost("PGD-L2 attack success rates",
+               attack_rates_cost(x.shape[0], len(eps_values), steps=steps, draws=draws, n=n,
+                                 passes=[c.model_passes() for c in configs], benign=benign is not None),
+               error=CertifyCostError)
     targets = ([("Benign", None)] if benign is not None else []) + [(c.label, c) for c in configs]
     jobs = len(targets) * (len(eps_values) + 1)
     done = 0

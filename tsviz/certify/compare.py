@@ -20,6 +20,7 @@ import torch
 
 from tsviz.certify.caps import CAPS, MAX_CONFIGS
 from tsviz.certify.checks import base_seed
+from tsviz.certify.costs import certification_cost
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.masks import MASK_KINDS, binomial_masks, continuous_masks
 from tsviz.certify.metrics import average_certified_radius, certified_accuracy
@@ -156,11 +157,8 @@ def certify_configs(configs: Sequence[CertConfig], x, y, *, n0: int = 100, n: in
         raise CertifyError(f"radii must be finite numbers >= 0, got {radii}")
     points = check_int("points", points, 2, CAPS["points"], error=CertifyError)
     seed = base_seed(generator, seed)
-    draws = (n0 + n) if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (n0, n)) else 0
-    passes = sum(c.model_passes() for c in configs)
     check_cost(f"certification of {len(configs)} configuration(s)",
-               {"series": x.shape[0], "noise draws (n0 + n)": draws,
-                "masks x ensemble members, summed over configurations": passes}, error=CertifyCostError)
+               certification_cost(x.shape[0], n0, n, sum(c.model_passes() for c in configs)), error=CertifyCostError)
     results: dict[str, CertResult] = {}
     rows = []
     for i, cfg in enumerate(configs):

@@ -35,6 +35,7 @@ from scipy import stats
 from tsviz.attacks.pgd import projected_ascent
 from tsviz.certify.caps import CAPS, MAX_DIRECTIONS, MAX_FRACTIONS, MAX_SOUNDNESS_SAMPLES
 from tsviz.certify.checks import base_seed, seeded_generator
+from tsviz.certify.costs import soundness_cost
 from tsviz.certify.errors import CertifyCostError, CertifyError
 from tsviz.certify.result import ABSTAIN, CertResult
 from tsviz.certify.smoothing import Smoothed
@@ -163,10 +164,8 @@ def soundness_check(smoothed: Smoothed, x, result: CertResult, *, fractions: Seq
     cert = np.flatnonzero((result.prediction != ABSTAIN) & (result.radius > 0))[:max_samples]
     M = 1 if result.masks is None else int(result.masks.shape[0])
     check_cost("soundness check",
-               {"certified series checked (max_samples)": cert.size, "fractions": len(fr), "masks": M,
-                "ensemble members": len(members),
-                "passes per series and fraction (pgd_steps x pgd_draws + (directions + 1) x n)":
-                pgd_steps * pgd_draws + (directions + (1 if pgd_steps else 0)) * n},
+               soundness_cost(int(cert.size), len(fr), masks=M, members=len(members), directions=directions,
+                              pgd_steps=pgd_steps, pgd_draws=pgd_draws, n=n),
                error=CertifyCostError)
     empty = pd.DataFrame(columns=["idx", "certified_class", "radius", "fraction", "norm", "kind",
                                   "prediction", "changed", "abstained"])

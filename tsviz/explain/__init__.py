@@ -35,6 +35,11 @@ Results
     Frozen dataclasses of numpy arrays with a ``summary()`` dict: :class:`MaskResult`,
     :class:`FaithfulnessResult`, :class:`ExplainComparison`, :class:`BackdoorDemo`;
     ``attribute`` returns the tensor of the DESIGN contract.
+Cost
+    Every entry point states its cost in model evaluations before it runs: :func:`attribution_cost`
+    (and each method's ``*_cost``), NeuroMask ``series x steps``, :func:`method_costs` and
+    :func:`comparison_cost` for :func:`explain_methods` (the factors held to
+    :func:`tsviz.core.max_cost`).
 Caps
     :data:`CAPS` (parameter -> largest value, :mod:`tsviz.explain.caps`) is the one place the
     library, the CLI and the app read their limits from.
@@ -47,7 +52,7 @@ from tsviz.explain.attribution import ATTRIBUTION_METHODS, attribute, attributio
 from tsviz.explain.backdoor import BackdoorDemo, backdoor_demo, mask_mass_in_window, trigger_from_card
 from tsviz.explain.baselines import BASELINES, make_baseline
 from tsviz.explain.caps import CAPS, MAX_NEUROMASK_SAMPLES, MAX_NEUROMASK_STEPS
-from tsviz.explain.compare import METHODS, ExplainComparison, explain_methods
+from tsviz.explain.compare import METHODS, ExplainComparison, comparison_cost, explain_methods, method_costs
 from tsviz.explain.errors import ExplainError
 from tsviz.explain.faithfulness import FaithfulnessResult, compare_faithfulness, deletion_insertion
 from tsviz.explain.methods import ATTRIBUTIONS, AttributionMethod
@@ -58,5 +63,6 @@ __all__ = ["ExplainError", "neuromask", "MaskResult", "NEUROMASK_DEFAULTS", "MAX
            "MAX_NEUROMASK_SAMPLES", "CAPS", "attribute", "attribution_cost", "relevance_per_step",
            "ATTRIBUTION_METHODS", "ATTRIBUTIONS", "AttributionMethod", "METHODS", "BASELINES", "make_baseline",
            "deletion_insertion", "compare_faithfulness", "FaithfulnessResult",
-           "explain_methods", "ExplainComparison", "backdoor_demo", "BackdoorDemo", "mask_mass_in_window",
+           "explain_methods", "ExplainComparison", "method_costs", "comparison_cost",
+           "backdoor_demo", "BackdoorDemo", "mask_mass_in_window",
            "trigger_from_card"]

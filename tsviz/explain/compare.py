@@ -25,7 +25,7 @@ from tsviz.explain.inputs import check_progress, check_series, explain_generator
 from tsviz.explain.neuromask import NEUROMASK_DEFAULTS, MaskResult, neuromask
 from tsviz.explain.relevance import relevance_per_step
 
-__all__ = ["METHODS", "ExplainComparison", "explain_methods"]
+__all__ = ["METHODS", "ExplainComparison", "explain_methods", "method_costs", "comparison_cost"]
 
 #: NeuroMask plus the registered attribution methods (:data:`~tsviz.explain.methods.ATTRIBUTIONS`).
 METHODS = ("neuromask", *ATTRIBUTION_METHODS)
@@ -74,6 +74,47 @@ class ExplainComparison:
                 "table": self.table.to_dict(orient="records")}
 
 
+def method_costs(methods: Sequence[str], T: int, *, neuromask_kw: Mapping[str, Any] | None = None,
+                 attribution_kw: Mapping[str, Mapping[str, Any]] | None = None,
+                 faithfulness_steps: int = 20) -> dict[str, int]:
+    """Model evaluations *per series* of :func:`explain_methods`, by method, plus ``"curves"``.
+
+    NeuroMask: its ``steps`` (one forward and one backward pass each); an attribution method: the
+    product of :func:`~tsviz.explain.attribution.attribution_cost` for one series with its settings
+    in ``attribution_kw``; ``"curves"``: ``2 x (faithfulness_steps + 1)`` forward passes per method.
+    Settings that are not integers count 0 here (they are refused by the run itself).
+    """
+    attribution_kw = dict(attribution_kw or {})
+    out: dict[str, int] = {}
+    for method in dict.fromkeys(methods):
+        if method == "neuromask":
+            steps = dict(neuromask_kw or {}).get("steps", NEUROMASK_DEFAULTS["steps"])
+            cost = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
+        elif method in ATTRIBUTION_METHODS:
+            kw = {k: v for k, v in dict(attribution_kw.get(method, {})).items()
+                  if k in ("window", "stride", "steps", "n_samples") and isinstance(v, (int, np.integer))}
+            factors = attribution_cost(method, 1, T, **kw)
+            cost = int(np.prod([int(v) for v in factors.values()]))
+        else:
+            cost = 0
+        out[method] = cost
+    if isinstance(faithfulness_steps, (int, np.integer)) and not isinstance(faithfulness_steps, bool) \
+            and 1 <= faithfulness_steps <= CAPS["faithfulness_steps"]:
+        out["curves"] = 2 * (int(faithfulness_steps) + 1) * len(out)
+    return out
+
+
+def comparison_cost(methods: Sequence[str], n: int, T: int, *, neuromask_kw: Mapping[str, Any] | None = None,
+                    attribution_kw: Mapping[str, Mapping[str, Any]] | None = None,
+                    faithfulness_steps: int = 20) -> dict[str, int]:
+    """The factors of :func:`explain_methods` on ``n`` series of length ``T`` (their product is the
+    model evaluations it holds to :func:`tsviz.core.max_cost`): ``{"series": n, "evaluations per
+    series (all methods and curves)": ...}`` (see :func:`method_costs`)."""
+    per = method_costs(methods, T, neuromask_kw=neuromask_kw, attribution_kw=attribution_kw,
+                       faithfulness_steps=faithfulness_steps)
+    return {"series": int(n), "evaluations per series (all methods and curves)": sum(per.values())}
+
+
 def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS, *,
                     baseline: str = "zero", neuromask_kw: Mapping[str, Any] | None = None,
                     attribution_kw: Mapping[str, Mapping[str, Any]] | None = None,
@@ -118,25 +159,11 @@ def explain_methods(model: torch.nn.Module, x, methods: Sequence[str] = METHODS,
     xt = xt.to(model_device(model), torch.float32)
     n, _, T = xt.shape
     # the whole comparison under one cap: every method's evaluations plus the faithfulness curves
-    per_series, parts = 0, []
-    for method in methods:
-        if method == "neuromask":
-            steps = dict(neuromask_kw or {}).get("steps", NEUROMASK_DEFAULTS["steps"])
-            cost = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
-        else:
-            kw = {k: v for k, v in dict(attribution_kw.get(method, {})).items()
-                  if k in ("window", "stride", "steps", "n_samples") and isinstance(v, (int, np.integer))}
-            factors = attribution_cost(method, 1, T, **kw)
-            cost = int(np.prod([int(v) for v in factors.values()]))
-        per_series += cost
-        parts.append(f"{method} {cost:,}")
-    if isinstance(faithfulness_steps, (int, np.integer)) and not isinstance(faithfulness_steps, bool) \
-            and 1 <= faithfulness_steps <= CAPS["faithfulness_steps"]:
-        curves = 2 * (int(faithfulness_steps) + 1) * len(methods)
-        per_series += curves
-        parts.append(f"curves {curves:,}")
+    per = method_costs(methods, T, neuromask_kw=neuromask_kw, attribution_kw=attribution_kw,
+                       faithfulness_steps=faithfulness_steps)
+    parts = [f"{k} {v:,}" for k, v in per.items()]
     check_cost(f"explaining with {', '.join(methods)} (per series: {'; '.join(parts)})",
-               {"series": n, "evaluations per series (all methods and curves)": per_series}, error=ExplainError)
+               {"series": n, "evaluations per series (all methods and curves)": sum(per.values())}, error=ExplainError)
 
     with guard_model(model):
         target = model_logits(model, xt, error=ExplainError, batch=1024).argmax(dim=1)

@@ -1,7 +1,9 @@
 """The pretrained zoo in ``assets/models``: what is shipped, how each one is rebuilt, and lookup.
 
 File names are ``<dataset>--<arch>--<recipe>.safetensors`` with a ``.json`` card beside each.
-``python -m tsviz train --zoo`` rebuilds every entry of :data:`ZOO` with the project's own code.
+``python -m tsviz train --zoo`` rebuilds every entry of :data:`ZOO` with the project's own code
+(``--only <stem, dataset, arch or recipe>`` a part of it); shipped ODENets live in ``odenets/``
+(:mod:`tsviz.augment.zoo`) and are rebuilt by the same command.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 import torch
 
 __all__ = ["SMOOTHING_SIGMAS", "SMOOTHING_RECIPES", "ZOO", "ZooEntry", "zoo_dir", "zoo_stem", "pretrained",
-           "list_pretrained", "resolve_model"]
+           "list_pretrained", "resolve_model", "COMPARE_ENTRIES", "DEFAULT_COMPARISON"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,22 @@ SMOOTHING_SIGMAS = ("0.1", "0.25", "0.5")
 #: (recipe, suffix) pairs of the shipped smoothing base models.
 SMOOTHING_RECIPES = (("gaussian", ""), ("masked_gaussian", "-binomial"), ("masked_gaussian", "-continuous"))
 
-#: Every shipped checkpoint. Epoch counts are set so the whole zoo rebuilds in < 15 min on 2 cores.
+#: The robust models of the Augment page's default comparison on synthetic-ecg (see :data:`ZOO`).
+COMPARE_ENTRIES: tuple[ZooEntry, ...] = (
+    ZooEntry("synthetic-ecg", "kachuee", recipe="augmented", epochs=15,
+             recipe_hparams={"augmentation": "out_sign_grad", "feat_sim": 1.0, "beta": 0.33,
+                             "odenet": "odenets/synthetic-ecg--odenet"}),
+    ZooEntry("synthetic-ecg", "kachuee", recipe="pgd_at", epochs=15, recipe_hparams={"eps": 0.1, "steps": 7}),
+    ZooEntry("synthetic-ecg", "kachuee", recipe="nsr_loss2", epochs=15, recipe_hparams={"beta": 0.5}),
+)
+
+#: Zoo stems the Augment page compares by default, per dataset: the standard reference first.
+DEFAULT_COMPARISON: dict[str, tuple[str, ...]] = {
+    "synthetic-ecg": ("synthetic-ecg--kachuee--standard", "synthetic-ecg--kachuee--augmented",
+                      "synthetic-ecg--kachuee--pgd_at", "synthetic-ecg--kachuee--nsr_loss2"),
+}
+
+#: Every shipped checkpoint. Epoch counts are set so the whole zoo rebuilds in < 25 min on 2 cores.
 ZOO: tuple[ZooEntry, ...] = (
     ZooEntry("synthetic-ecg", "resnet", epochs=8),
     ZooEntry("synthetic-ecg", "fcn", epochs=15, lr=3e-3),
@@ -61,6 +78,12 @@ ZOO: tuple[ZooEntry, ...] = (
     # Backdoored model for the Explain page's trigger demo (issue 6): 10 % of each batch gets a
     # 12-step square wave over steps [168, 180) and label N; the card states the trigger.
     ZooEntry("synthetic-ecg", "kachuee", recipe="backdoor", epochs=15),
+    # The Augment page's default comparison (issue 18): Kachuee's small CNN (the zoo's standard one
+    # is the reference) trained with Out-Sign-Grad + Feat-Sim on the shipped ODENet (the ODE
+    # augmentation paper), PGD adversarial training at the comparison's eps 0.1 mV, and NSR loss2
+    # (beta 0.5), so the page's default Compare only attacks and evaluates. The ODENet path is
+    # relative to the zoo folder; the builder fits it first.
+    *COMPARE_ENTRIES,
 )
 
 

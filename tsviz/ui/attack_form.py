@@ -2,8 +2,13 @@
 attack, the total-cost note, and the request they make (:class:`tsviz.ui.attack_run.AttackRequest`).
 
 The setup is not an ``st.form``: the parameters shown depend on the attack chosen, and the cost
-note follows every change before the user presses *Run attack* (nothing runs on Enter: only the
-button starts work, and reruns reuse cached results).
+note (model evaluations and the time they take on this machine) follows every change before the
+user presses *Run attack* (nothing runs on Enter: only the button starts work, and reruns reuse
+cached results).
+
+Defaults are for a live demo (one FGSM step on 50 series: about a second). *Paper settings*
+(:func:`paper_settings`) sets the chosen attack's counts and the series to the papers' protocols, with
+the time they take shown next to the button; *Teaching defaults* puts the defaults back.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from tsviz.ui.attack_run import SELECTION_MODES, AttackRequest
 from tsviz.ui.caps import cap
 
 __all__ = ["DESCRIPTIONS", "SELECTION_MODES", "COST_KINDS", "default_eps", "attack_form", "attack_setup",
-           "cost_note"]
+           "cost_note", "attack_cost", "paper_settings", "PAPER_SOURCES", "settings_buttons"]
 
 DESCRIPTIONS = {
     "fgsm": "FGSM — one signed-gradient step (white-box)",
@@ -99,6 +104,124 @@ def _edited_cost(ds) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(float(v) for v in row) for row in edited.to_numpy(dtype=float))
 
 
+def attack_cost(name: str, params: dict[str, Any], n_series: int) -> tuple[dict[str, int], bool]:
+    """``(factors, black_box)``: the factors whose product bounds the run's model evaluations
+    (:meth:`tsviz.attacks.base.Attack.cost_factors`) and whether they are forward passes only (a
+    black-box attack) rather than forward + input-gradient passes. Raises for bad settings."""
+    from tsviz.attacks import make_attack
+
+    attack = make_attack(name, **params)
+    return dict(attack.cost_factors(int(n_series))), bool(getattr(attack, "black_box", False))
+
+
+def _eta(sel, total: int, black_box: bool, *, count: bool = False) -> str:
+    from tsviz.ui.long_action import eta_note
+
+    ds = sel.dataset
+    return eta_note(total if black_box else 0, 0 if black_box else total, sel.model_path, sel.device,
+                    ds.n_channels, ds.length, count=count, at_most=black_box)
+
+
+#: Where each attack's paper settings come from (shown in the button's help and next to it).
+PAPER_SOURCES = {
+    "fgsm": "FGSM is one step (Goodfellow et al. 2015): every test series",
+    "bim": "100 steps of 2.5 eps / 100 on every test series, the NSR paper's 100-step evaluation (Ma & Liang "
+           "2020); BIM starts at the series itself",
+    "pgd": "100 steps of 2.5 eps / 100 from a random start on every test series: the NSR paper's 100-PGD "
+           "evaluation (Ma & Liang 2020), Madry et al.'s step size",
+    "wpgd": "20 steps of 2.5 eps / 20 on every test series, the attack strength of Terzi et al.'s evaluation",
+    "spsa": "100 iterations, 2048 probes per estimate capped at this server's 1000, 162 series per class "
+            "(Ma & Liang 2020), fewer if the cost cap needs it",
+    "genattack": "population 6, mutation probability 0.05, mutation range 1.0, 100,000 queries per series "
+                 "(GenAttack's MNIST/CIFAR-10 settings, Alzantot et al. 2019)",
+}
+
+
+def paper_settings(name: str, eps: float, n_split: int, n_classes: int) -> dict[str, Any]:
+    """The widget values (``session_state`` key -> value) of the paper-scale settings of attack
+    ``name`` at budget ``eps`` (kept: the papers' budgets are in their own data units) on a split of
+    ``n_split`` series, each count within its cap and the total within the server's cost cap
+    (:data:`PAPER_SOURCES` says where each value comes from)."""
+    from tsviz.core import max_cost
+
+    key = f"atk_{name}"
+    out: dict[str, Any] = {"atk_mode": "random"}
+    n = min(int(n_split), cap("attack_series"))
+    if name in ("bim", "pgd", "wpgd"):
+        steps = min(20 if name == "wpgd" else 100, cap("attack_steps"))
+        out.update({f"{key}_steps": steps, f"{key}_alpha": float(f"{2.5 * eps / steps:.3g}")})
+    if name == "pgd":
+        out.update({"atk_pgd_rs": True, "atk_pgd_restarts": 1})
+    if name == "spsa":
+        samples = min(2048, cap("spsa_samples"))
+        samples -= samples % 2
+        iters = min(100, cap("spsa_iterations"))
+        out.update({"atk_spsa_iters": iters, "atk_spsa_samples": samples})
+        n = min(n, 162 * n_classes, max(1, max_cost() // (iters * (samples + 1))))
+    if name == "genattack":
+        queries = min(100_000, cap("ga_max_queries"))
+        out.update({"atk_ga_pop": 6, "atk_ga_rho": 0.05, "atk_ga_alpha": 1.0, "atk_ga_maxq": queries,
+                    "atk_ga_gen": min(cap("ga_generations"), queries // 5 + 1), "atk_ga_dim": 1.0})
+        n = min(n, max(1, max_cost() // queries))
+    out["atk_n"] = int(n)
+    return out
+
+
+def _attack_keys(name: str) -> list[str]:
+    """The widgets *Teaching defaults* resets (their defaults are in :func:`attack_form` / :func:`attack_setup`)."""
+    return ["atk_mode", "atk_n"] + [k for k in st.session_state if str(k).startswith(f"atk_{name}_")
+                                    or (name == "genattack" and str(k).startswith("atk_ga_"))
+                                    or (name == "spsa" and str(k).startswith("atk_spsa_"))]
+
+
+def _apply(values: dict[str, Any]) -> None:
+    st.session_state.update(values)
+
+
+def _reset(keys: list[str]) -> None:
+    for k in keys:
+        st.session_state.pop(k, None)
+
+
+def settings_buttons(sel, name: str, params: dict[str, Any]) -> None:
+    """*Paper settings* (with the time they take on this machine) and *Teaching defaults* for the
+    chosen attack; both set the widgets above, nothing runs until *Run attack*."""
+    ds = sel.dataset
+    n_split = len(ds.split(str(st.session_state.get("atk_split", "test")))[1])
+    values = paper_settings(name, float(params["eps"]), n_split, ds.n_classes)
+    eta = ""
+    try:
+        factors, black_box = attack_cost(name, {**params, **_paper_params(values)}, values["atk_n"])
+        eta = _eta(sel, _product(factors), black_box)
+    except Exception:  # noqa: BLE001 - an estimate must never break the page
+        eta = ""
+    c = st.columns([1, 1, 4], vertical_alignment="center")
+    c[0].button("Paper settings", key="atk_paper", on_click=_apply, args=(values,),
+                help=f"{PAPER_SOURCES[name]}. Sets the fields above; press Run attack to start.")
+    c[1].button("Teaching defaults", key="atk_teaching", on_click=_reset, args=(_attack_keys(name),),
+                help="Back to the demo settings: one quick run on 50 series")
+    c[2].caption(f"Paper settings for {name}: {PAPER_SOURCES[name]}" + (f" · {eta.lower()}" if eta else ""))
+
+
+_PARAM_OF_KEY = {"steps": "steps", "alpha": "alpha", "rs": "random_start", "restarts": "restarts",
+                 "iters": "iterations", "samples": "samples", "pop": "population", "gen": "generations",
+                 "rho": "rho", "maxq": "max_queries", "dim": "dim_reduction"}
+
+
+def _paper_params(values: dict[str, Any]) -> dict[str, Any]:
+    """The attack parameters among the paper's widget values (``atk_<attack>_<field>``)."""
+    out = {}
+    for k, v in values.items():
+        field = k.rsplit("_", 1)[-1]
+        if k.startswith(("atk_pgd_", "atk_bim_", "atk_wpgd_", "atk_spsa_", "atk_ga_")) and field in _PARAM_OF_KEY:
+            out[_PARAM_OF_KEY[field]] = v
+    return out
+
+
+def _product(factors: dict[str, int]) -> int:
+    return int(np.prod([max(int(v), 0) for v in factors.values()], dtype=object))
+
+
 def attack_setup(sel) -> AttackRequest:
     """Draw the setup (attack, parameters, target, cost matrix, series) and return the request it
     makes; a note under it gives the run's total cost against the server's cap."""
@@ -125,7 +248,8 @@ def attack_setup(sel) -> AttackRequest:
     cls = c[3].selectbox("Class", ds.class_names, key="atk_class", disabled=mode != "class")
     index = c[3].number_input("Series index", 0, n_split - 1, 0, key="atk_index", disabled=mode != "one series")
     seed = c[4].number_input("Seed", 0, 2**31 - 1, 0, key="atk_seed", help="Sample choice and attack randomness")
-    cost_note(name, params, 1 if mode == "one series" else min(int(n), n_split))
+    cost_note(name, params, 1 if mode == "one series" else min(int(n), n_split), sel)
+    settings_buttons(sel, name, params)
     return AttackRequest(
         model=str(sel.model_path), spec=sel.dataset_spec, device=sel.device, attack=name,
         params=tuple(sorted(params.items())),
@@ -134,17 +258,17 @@ def attack_setup(sel) -> AttackRequest:
         index=int(index), seed=int(seed))
 
 
-def cost_note(name: str, params: dict[str, Any], n_series: int) -> None:
+def cost_note(name: str, params: dict[str, Any], n_series: int, sel=None) -> None:
     """Show the run's total cost (model evaluations, :meth:`Attack.cost_factors`) against the library's
-    cap (:func:`tsviz.core.max_cost`, ``TSVIZ_MAX_COST``); over the cap, a warning naming what to lower.
-    The library refuses such a run anyway; this says so before the user presses Run."""
-    from tsviz.attacks import make_attack
+    cap (:func:`tsviz.core.max_cost`, ``TSVIZ_MAX_COST``) and, with the sidebar's selection ``sel``, the
+    time it takes on this machine (:mod:`tsviz.ui.eta`: the model's measured throughput); over the cap,
+    a warning naming what to lower. The library refuses such a run anyway; this says so before the
+    user presses Run."""
     from tsviz.core import max_cost
 
     try:
-        attack = make_attack(name, **params)
-        factors = attack.cost_factors(int(n_series)) if hasattr(attack, "cost_factors") else {"series": n_series}
-        total = int(np.prod([max(int(v), 0) for v in factors.values()], dtype=object))
+        factors, black_box = attack_cost(name, params, n_series)
+        total = _product(factors)
         cap_total = max_cost()
     except Exception:  # noqa: BLE001 - bad settings are reported when the user runs
         return
@@ -152,5 +276,7 @@ def cost_note(name: str, params: dict[str, Any], n_series: int) -> None:
     if total > cap_total:
         st.warning(f"These settings cost {total:,} model evaluations ({parts}), over this server's cap of "
                    f"{cap_total:,}: lower {', '.join(factors)}.")
-    else:
-        st.caption(f"Cost: {total:,} model evaluations ({parts}); this server's cap is {cap_total:,}.")
+        return
+    eta = _eta(sel, total, black_box) if sel is not None else ""
+    st.caption(f"Cost: {total:,} model evaluations ({parts}); this server's cap is {cap_total:,}."
+               + (f" {eta}{' (it stops early on success)' if black_box else ''}." if eta else ""))

@@ -20,15 +20,23 @@ import streamlit as st
 from tsviz.ui.cache import get_dataset, get_model, model_key
 
 __all__ = ["SELECTION_MODES", "AttackRequest", "AttackRun", "attack_run", "attacked_series", "spectra", "latent_shift",
-           "robustness_score", "sweep", "SWEEP_DEFAULTS", "export_files", "handoff"]
+           "robustness_score", "sweep", "sweep_attacks", "sweep_cost", "SWEEP_DEFAULTS", "SWEEP_STEPS",
+           "SWEEP_PAPER_STEPS", "SWEEP_PAPER_EPS", "export_files", "handoff", "history_key"]
 
 #: The page's choices of series (``"one series"`` is :func:`tsviz.data.select_samples`'s ``indices``).
 SELECTION_MODES = ("random", "class", "correct", "misclassified", "one series")
 #: Results kept per session for each cached computation below.
 MAX_ENTRIES = 16
-#: Hyperparameters of each attack in the budget sweep (step sizes follow eps).
-SWEEP_DEFAULTS = {"fgsm": {}, "bim": {"alpha_ratio": 0.25, "steps": 10}, "pgd": {"alpha_ratio": 0.25, "steps": 20},
+#: Hyperparameters of each attack in the budget sweep; BIM and PGD take the sweep's ``steps`` with
+#: Madry et al.'s step size 2.5 eps / steps (``alpha_ratio`` marks the attacks whose step follows eps).
+SWEEP_DEFAULTS = {"fgsm": {}, "bim": {"alpha_ratio": None, "steps": None}, "pgd": {"alpha_ratio": None, "steps": None},
                   "spsa": {"iterations": 50}, "genattack": {"generations": 200}}
+#: Steps of BIM and PGD in the sweep: 10 for a live demo (50 series x 4 budgets in about 15 s on two
+#: cores); the paper setting is the NSR paper's 100 (Ma & Liang 2020, 100-PGD).
+SWEEP_STEPS = 10
+SWEEP_PAPER_STEPS = 100
+#: The NSR paper's noise levels (Ma & Liang 2020, Fig. 1-2), in the data's units.
+SWEEP_PAPER_EPS = (0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3)
 
 Progress = Callable[[float, str], None] | None
 
@@ -162,28 +170,56 @@ def robustness_score(run: AttackRun, n_classes: int) -> float:
     return float(weighted_robustness_score(run.report.confusion, cost))
 
 
+def sweep_attacks(attacks: tuple[str, ...], eps0: float, steps: int = SWEEP_STEPS) -> dict[str, Any]:
+    """The attack instances of a sweep at budget ``eps0`` (the sweep replaces eps and scales the
+    step sizes with it): :data:`SWEEP_DEFAULTS`, BIM and PGD with ``steps`` steps of 2.5 eps / steps."""
+    from tsviz.attacks import make_attack
+
+    made = {}
+    for name in attacks:
+        if name not in SWEEP_DEFAULTS:
+            raise ValueError(f"unknown attack {name!r} for the sweep; choose from {', '.join(SWEEP_DEFAULTS)}")
+        hp = dict(SWEEP_DEFAULTS[name])
+        if "alpha_ratio" in hp:
+            hp.pop("alpha_ratio")
+            hp.update({"steps": int(steps), "alpha": 2.5 * eps0 / int(steps)})
+        made[name] = make_attack(name, eps=eps0, **hp)
+    return made
+
+
+def sweep_cost(attacks: tuple[str, ...], eps_values: tuple[float, ...], eps0: float, steps: int,
+               n_series: int) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of a sweep (:func:`tsviz.attacks.sweep`: series x
+    budgets > 0 x each attack's cost per series; black-box attacks query, white-box ones take input
+    gradients). Raises for bad settings."""
+    forward = backward = 0
+    nonzero = sum(1 for e in eps_values if e > 0)
+    for attack in sweep_attacks(tuple(attacks), eps0, steps).values():
+        per = int(np.prod([int(v) for v in attack.cost_factors(1).values()], dtype=object))
+        if attack.black_box:
+            forward += per
+        else:
+            backward += per
+    return int(n_series) * nonzero * forward, int(n_series) * nonzero * backward
+
+
 @st.cache_data(scope="session", max_entries=MAX_ENTRIES, show_spinner=False)
 def _sweep(req: AttackRequest, mkey: tuple[str, float], attacks: tuple[str, ...], eps_values: tuple[float, ...],
-           eps0: float, _progress: Progress = None):
-    from tsviz.attacks import make_attack
+           eps0: float, steps: int, _progress: Progress = None):
     from tsviz.attacks import sweep as run_sweep
 
     run = attack_run(req)
-    made = {}
-    for name in attacks:
-        hp = dict(SWEEP_DEFAULTS[name])
-        ratio = hp.pop("alpha_ratio", None)
-        made[name] = make_attack(name, eps=eps0, **({"alpha": eps0 * ratio} if ratio else {}), **hp)
-    return run_sweep(get_model(req.model, req.device), made, list(eps_values), attacked_series(req, run),
-                     run.report.y_true, class_names=get_dataset(req.spec).class_names, seed=req.seed,
-                     progress=_progress)
+    return run_sweep(get_model(req.model, req.device), sweep_attacks(attacks, eps0, steps), list(eps_values),
+                     attacked_series(req, run), run.report.y_true, class_names=get_dataset(req.spec).class_names,
+                     seed=req.seed, progress=_progress)
 
 
 def sweep(req: AttackRequest, attacks: tuple[str, ...], eps_values: tuple[float, ...], eps0: float,
-          progress: Progress = None):
+          steps: int = SWEEP_STEPS, progress: Progress = None):
     """Accuracy and precision against the budget for several attacks on the run's series
     (:func:`tsviz.attacks.sweep`; default hyperparameters, step sizes scaled with eps)."""
-    return _sweep(req, model_key(req.model), tuple(attacks), tuple(eps_values), float(eps0), _progress=progress)
+    return _sweep(req, model_key(req.model), tuple(attacks), tuple(eps_values), float(eps0), int(steps),
+                  _progress=progress)
 
 
 @st.cache_data(scope="session", max_entries=MAX_ENTRIES, show_spinner="Writing the files…")
@@ -206,8 +242,13 @@ def export_files(req: AttackRequest) -> dict[str, bytes]:
     return _export_files(req, model_key(req.model))
 
 
+def history_key(report) -> str:
+    """The history entry the History tab draws: GenAttack's best fitness, else the attacked loss."""
+    return "best_fitness" if "best_fitness" in (report.history or {}) else "loss"
+
+
 def handoff(req: AttackRequest, run: AttackRun) -> dict[str, Any]:
-    """The adversarial examples for the Explain (and Review) pages of this session."""
+    """The adversarial examples for the Explain page of this session."""
     r = run.report
     return {"x": attacked_series(req, run), "x_adv": r.x_adv, "y": r.y_true, "adv_pred": r.adv_pred,
             "indices": run.indices, "split": req.split, "spec": req.spec, "model_path": req.model,

@@ -13,6 +13,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ import streamlit as st
 
 from tsviz.data import DataError, Dataset, load
 from tsviz.models.checkpoint import checkpoint_paths, read_card
+
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- datasets
@@ -222,3 +227,67 @@ def _latent_embedding(stem: str, mtime: float, device: str, spec: str, method: s
 def get_latent_embedding(stem: str, device: str, spec: str, method: str, seed: int = 0):
     """PCA or t-SNE of the model's penultimate-layer latents on the test split."""
     return _latent_embedding(*model_key(stem), device, spec, method, seed)
+
+
+# ----------------------------------------------------------------------------- prewarming
+#: Set to ``0`` to turn the background prewarming off.
+PREWARM_ENV = "TSVIZ_PREWARM"
+_prewarm_lock = threading.Lock()
+_prewarmed: set[tuple[str, str]] = set()
+
+
+def _real_server() -> bool:
+    """Whether this runs in a ``streamlit run`` server (AppTest's runtime is a mock)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        return type(Runtime.instance()) is Runtime
+    except Exception:  # noqa: BLE001 - no runtime at all
+        return False
+
+
+def prewarm_defaults(device: str = "cpu") -> bool:
+    """Once per server process, compute in a background thread what the first visits of the Data
+    and Model pages need for the default dataset and model: the heavy imports (pandas, plotly,
+    scipy.signal, scikit-learn), the model's report on the test split (a ResNet on 1,000 series:
+    4-5 s on 2 cores), its latent PCA and the dataset's profile, spectra and PCA.
+
+    Everything goes into the same caches the pages read (a page asking for a value being computed
+    waits for it rather than computing it twice), inside a compute slot
+    (:func:`tsviz.ui.compute.compute_slot`). Only in a real server (not under AppTest) and unless
+    ``TSVIZ_PREWARM=0``. Returns whether it started now.
+    """
+    from tsviz.models.zoo import zoo_dir
+    from tsviz.ui.state import DEFAULT_DATASET, DEFAULT_MODEL_STEM
+
+    if os.environ.get(PREWARM_ENV, "1").strip() == "0" or not _real_server():
+        return False
+    stem = str(zoo_dir() / DEFAULT_MODEL_STEM)
+    with _prewarm_lock:
+        if (stem, device) in _prewarmed:
+            return False
+        _prewarmed.add((stem, device))
+    threading.Thread(target=_prewarm, args=(DEFAULT_DATASET, stem, device), name="tsviz-prewarm",
+                     daemon=True).start()
+    return True
+
+
+def _prewarm(spec: str, stem: str, device: str) -> None:
+    from tsviz.ui.compute import compute_slot
+
+    try:
+        with compute_slot():
+            import pandas  # noqa: F401 - imported once here rather than during a page's first run
+            import plotly.graph_objects  # noqa: F401
+            import scipy.signal  # noqa: F401
+            import sklearn.decomposition  # noqa: F401
+
+            if checkpoint_paths(stem)[0].exists():
+                get_report(stem, device, spec)
+                get_latent_embedding(stem, device, spec, "pca")
+            for split in ("train", "test"):
+                get_profile(spec, split)
+                get_psd(spec, split)
+            get_series_pca(spec, "train")
+    except Exception:  # noqa: BLE001 - a warm-up must never disturb the app; the pages compute on demand
+        log.exception("prewarming the default dataset and model failed")

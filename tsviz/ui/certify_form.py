@@ -7,8 +7,16 @@ models for the dataset and sigma — their recipe names are read with
 :func:`tsviz.training.parse_recipe_name` (``gaussian-<sigma>``,
 ``masked_gaussian-<sigma>-<kind>``) — so the Fig. 4 comparison is one click away.
 
-The setup is not an ``st.form``: a new sigma re-picks the matching models and the forward-pass
-count follows every change; only the *Certify* button starts work.
+The setup is not an ``st.form``: a new sigma re-picks the matching models and the cost note (model
+evaluations and the time they take on this machine) follows every change; only the *Certify* button
+starts work.
+
+Teaching defaults (:data:`TEACHING`: 40 test series, n0 = 20, n = 200, m = 4 masks) finish in about
+20 s on two cores and still show the self-ensemble effect on the synthetic ECG set (M_B and M_C
+abstain less and certify a larger ACR than Single). The papers' settings are one click away, with
+their time shown: *Paper settings* (the self-ensemble paper: n = 1,000, β = 0.001, m = 5, p = 0.9,
+the whole test split within the cost cap) and *Cohen et al.* (n0 = 100, n = 100,000, α = 0.001, as
+many series as the cost cap allows).
 """
 from __future__ import annotations
 
@@ -19,7 +27,8 @@ import streamlit as st
 from tsviz.ui.caps import cap
 from tsviz.ui.certify_run import CertifyRequest, ConfigSpec
 
-__all__ = ["KINDS", "recipe_of", "recipe_sigma", "config_form", "certify_setup"]
+__all__ = ["KINDS", "TEACHING", "PRESETS", "recipe_of", "recipe_sigma", "config_form", "certify_setup",
+           "preset_values", "certify_eta"]
 
 #: (key, title, help) of the four configurations.
 KINDS = (
@@ -33,6 +42,20 @@ PREFERRED = {"single": ("gaussian", None), "de": ("gaussian", None), "mb": ("mas
              "mc": ("masked_gaussian", "continuous")}
 #: Sigma shown when the selected model's recipe names none.
 DEFAULT_SIGMA = 0.25
+#: Teaching defaults (widget key -> value): about 20 s on two cores for Single + M_B + M_C, enough
+#: series and draws for the ensembles' lower abstention and larger ACR to show on synthetic ECG.
+TEACHING = {"cert_n0": 20, "cert_n": 200, "cert_alpha": 0.001, "cert_series": 40, "cert_m_mb": 4, "cert_m_mc": 4,
+            "cert_keep_mb": 0.9, "cert_keep_mc": 0.9}
+#: Paper-scale presets: (button label, widget values, source). ``cert_series`` None: as many test
+#: series as the cost cap allows (the whole test split at most).
+PRESETS = {
+    "paper": ("Paper settings", {"cert_n0": 100, "cert_n": 1000, "cert_alpha": 0.001, "cert_m_mb": 5, "cert_m_mc": 5,
+                                 "cert_keep_mb": 0.9, "cert_keep_mc": 0.9, "cert_series": None},
+              "the self-ensemble paper (section 5.3): 1,000 noise draws, β = 0.001, 5-member ensembles, p = 0.9, "
+              "the whole test split"),
+    "cohen": ("Cohen et al.", {"cert_n0": 100, "cert_n": 100_000, "cert_alpha": 0.001, "cert_series": None},
+              "Cohen et al. (ICML 2019): n0 = 100, n = 100,000, α = 0.001"),
+}
 
 
 def recipe_of(card: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
@@ -86,18 +109,19 @@ def config_form(choices: list[dict[str, Any]], sigma: float, selected: str | Non
             model = st.selectbox("Model", labels, index=_default_index(choices, key, sigma, selected),
                                  key=f"cert_model_{key}_{skey}", disabled=not on)
             kind = PREFERRED[key][1]
-            m = st.number_input("Masks m", 1, max_masks, 4, key=f"cert_m_{key}", disabled=not on or kind is None,
-                                help=f"Ensemble size, at most {max_masks}")
-            keep = st.number_input("Keep ratio p", 0.05, 1.0, 0.9, 0.05, key=f"cert_keep_{key}",
-                                   disabled=not on or kind is None)
+            m = st.number_input("Masks m", 1, max_masks, TEACHING.get(f"cert_m_{key}", 4), key=f"cert_m_{key}",
+                                disabled=not on or kind is None,
+                                help=f"Ensemble size, at most {max_masks}; 4 for a demo, the paper uses 5")
+            keep = st.number_input("Keep ratio p", 0.05, 1.0, TEACHING.get(f"cert_keep_{key}", 0.9), 0.05,
+                                   key=f"cert_keep_{key}", disabled=not on or kind is None)
             if on:
                 out.append(ConfigSpec(key, title, (path_of[model],), kind, int(m), float(keep)))
     return tuple(out)
 
 
 def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
-    """Draw the settings and the classifiers; return the request they make, with a note of the
-    forward passes it takes."""
+    """Draw the settings and the classifiers; return the request they make, with a note of its cost
+    and time on this machine, and the preset buttons."""
     from tsviz.certify import BOUNDS
 
     ds = sel.dataset
@@ -105,20 +129,77 @@ def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
     sigma = c[0].number_input(f"σ ({ds.unit})", 0.01, 10.0, recipe_sigma(sel.model_card), 0.05, key="cert_sigma",
                               help="Noise level of the smoothed classifier; the zoo has base models trained at "
                                    "0.1, 0.25 and 0.5 for synthetic-ecg and cbf")
-    n0 = c[1].number_input("n0", 1, cap("certify_n0"), 100, key="cert_n0", help="Selection draws")
-    n = c[2].number_input("n", 10, cap("certify_n"), 1000, key="cert_n", help="Estimation draws")
-    alpha = c[3].number_input("α", 0.0001, 0.1, 0.001, 0.001, format="%.4f", key="cert_alpha",
+    n0 = c[1].number_input("n0", 1, cap("certify_n0"), TEACHING["cert_n0"], key="cert_n0",
+                           help="Selection draws (Cohen et al. use 100; 20 pick the top class well enough for a demo)")
+    n = c[2].number_input("n", 10, cap("certify_n"), TEACHING["cert_n"], key="cert_n",
+                          help="Estimation draws: 200 for a demo (radii up to about 1.8 σ at α = 0.001); the "
+                               "self-ensemble paper uses 1,000, Cohen et al. 100,000 (larger radii, longer runs)")
+    alpha = c[3].number_input("α", 0.0001, 0.1, TEACHING["cert_alpha"], 0.001, format="%.4f", key="cert_alpha",
                               help="Failure probability of each certificate")
     bound = c[4].selectbox("Bound", list(BOUNDS), key="cert_bound",
                            help="cohen: σ Φ⁻¹(pA); renyi: Theorem 4.1 (Li et al.) with simultaneous bounds on pA, pB")
     max_series = cap("certify_series")
-    n_series = c[5].number_input("Series", 1, max_series, min(50, len(ds.y_test)), key="cert_series",
-                                 help=f"Random test series, at most {max_series}")
+    n_series = c[5].number_input("Series", 1, max_series, min(TEACHING["cert_series"], len(ds.y_test)),
+                                 key="cert_series", help=f"Random test series, at most {max_series}; 40 for a demo")
     seed = c[6].number_input("Seed", 0, 2**31 - 1, 0, key="cert_seed", help="Series choice, masks and noise")
     st.markdown("**Classifiers** (defaults: the zoo's models trained at this σ, as in Fig. 4 of the paper)")
     specs = config_form(choices, float(sigma), sel.model_path)
     req = CertifyRequest(spec=sel.dataset_spec, device=sel.device, configs=specs, sigma=float(sigma), n0=int(n0),
                          n=int(n), alpha=float(alpha), bound=str(bound), n_series=min(int(n_series), len(ds.y_test)),
                          seed=int(seed))
-    st.caption(f"{req.forward_passes():,} forward passes in all")
+    eta = certify_eta(req, ds)
+    st.caption(f"{req.forward_passes():,} model evaluations in all" + (f" · {eta.lower()}" if eta else ""))
+    _preset_buttons(req, ds)
     return req
+
+
+def certify_eta(req: CertifyRequest, ds) -> str:
+    """"About 20 s on this machine" for ``req`` (forward passes of its first classifier's model)."""
+    from tsviz.ui.long_action import eta_note
+
+    stem = req.configs[0].paths[0] if req.configs and req.configs[0].paths else None
+    return eta_note(req.forward_passes(), 0, stem, req.device, ds.n_channels, ds.length, count=False)
+
+
+def preset_values(name: str, req: CertifyRequest, n_test: int) -> dict[str, Any]:
+    """The widget values of preset ``name`` (:data:`PRESETS`, or ``"teaching"``) for the classifiers
+    of ``req``: the series as many as the cost cap allows, the whole test split at most."""
+    from dataclasses import replace
+
+    from tsviz.core import max_cost
+
+    values = dict(TEACHING if name == "teaching" else PRESETS[name][1])
+    if values.get("cert_series", 0) is None:
+        probe = replace(req, n_series=1, n0=values["cert_n0"], n=values["cert_n"],
+                        configs=tuple(replace(s, m=values.get(f"cert_m_{s.key}", s.m)) for s in req.configs))
+        per = max(probe.forward_passes(), 1)
+        values["cert_series"] = int(max(1, min(n_test, cap("certify_series"), max_cost() // per)))
+    values["cert_series"] = int(min(values["cert_series"], n_test))
+    return values
+
+
+def _apply(values: dict[str, Any]) -> None:
+    st.session_state.update(values)
+
+
+def _preset_buttons(req: CertifyRequest, ds) -> None:
+    """*Paper settings*, *Cohen et al.* and *Teaching defaults*: each sets the fields above (nothing
+    runs until *Certify*); the captions say what they set and how long they take here."""
+    from dataclasses import replace
+
+    c = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    notes = []
+    for col, name in zip(c[:2], PRESETS):
+        label, _, source = PRESETS[name]
+        values = preset_values(name, req, len(ds.y_test))
+        probe = replace(req, n0=values["cert_n0"], n=values["cert_n"], n_series=values["cert_series"],
+                        configs=tuple(replace(s, m=values.get(f"cert_m_{s.key}", s.m)) for s in req.configs))
+        eta = certify_eta(probe, ds)
+        col.button(label, key=f"cert_preset_{name}", on_click=_apply, args=(values,),
+                   help=f"{source}; {values['cert_series']} series. Sets the fields above; press Certify to start.")
+        notes.append(f"{label}: {values['cert_series']} series, n0 = {values['cert_n0']:,}, n = {values['cert_n']:,}"
+                     + (f", {eta.lower()}" if eta else ""))
+    c[2].button("Teaching defaults", key="cert_preset_teaching", on_click=_apply,
+                args=(preset_values("teaching", req, len(ds.y_test)),),
+                help="Back to the demo settings: 40 series, n0 = 20, n = 200, m = 4 (about 20 s on two cores)")
+    c[3].caption(" · ".join(notes))

@@ -1,10 +1,18 @@
 """Certify page analyses, one results tab each: a small form, a cached analysis of the current
 certification (:mod:`tsviz.ui.certify_run`), its figures and tables.
 
-Each panel is an ``st.fragment`` (pressing its button reruns the panel, not the page) with an
-``st.form`` that Enter does not submit. The request of the last successful run of each analysis
-is kept in ``st.session_state[state.CERTIFY_ANALYSES]`` (its result comes from the cache); an
-error keeps the previous result.
+Each panel has an ``st.form`` that Enter does not submit, the time its settings take on this
+machine, and runs as a long action (:func:`tsviz.ui.long_action.long_action`: a Cancel button and a
+progress bar drawn in the panel's tab). The panels are *not* fragments: Streamlit does not let a
+click inside a fragment interrupt that fragment's run (its rerun request waits), so a Cancel button
+can only stop work started by the page's script. A panel's button reruns the page, which redraws
+everything above the tabs unchanged, so the tab bar keeps the panel's tab open while it runs.
+
+Defaults fit a live demo (each under 30 s on two cores at the page's teaching defaults): the
+ablation's sizes 1, 2, 4 (the paper goes to 32), PGD on 10 series with 4 noise draws per step, the
+soundness check on 10 series. The request of the last successful run of each analysis is kept in
+``st.session_state[state.CERTIFY_ANALYSES]`` (its result comes from the cache); an error keeps the
+previous result.
 """
 from __future__ import annotations
 
@@ -18,7 +26,7 @@ from tsviz.ui.cache import get_dataset
 from tsviz.ui.caps import cap
 from tsviz.ui.downloads import show_figure, show_table
 from tsviz.ui.errors import guard
-from tsviz.ui.progress import progress_bar
+from tsviz.ui.long_action import eta_note, long_action, notice_cancelled
 
 __all__ = ["margins_panel", "ablation_panel", "attack_panel", "soundness_panel"]
 
@@ -33,7 +41,20 @@ def _keep(name: str, req: cr.CertifyRequest, settings: tuple) -> None:
     st.session_state.setdefault(state.CERTIFY_ANALYSES, {})[name] = (req, settings)
 
 
-@st.fragment
+def _eta(req: cr.CertifyRequest, cost) -> None:
+    """A caption with the time ``cost()`` (``(forward, backward)`` evaluations) takes on this machine,
+    for the settings the form shows (a form sends its values when its button is pressed)."""
+    try:
+        fwd, bwd = cost()
+    except Exception:  # noqa: BLE001 - bad settings are reported when the user runs
+        return
+    ds = get_dataset(req.spec)
+    stem = req.configs[0].paths[0] if req.configs and req.configs[0].paths else None
+    eta = eta_note(fwd, bwd, stem, req.device, ds.n_channels, ds.length)
+    if eta:
+        st.caption(f"{eta} for the settings shown.")
+
+
 def margins_panel(req: cr.CertifyRequest, run: cr.CertifyRun, class_names) -> None:
     """Fig. 3: classification margins of the base classifier under noise for one series."""
     st.write("Classification margins z = c_A − max c_i of the base classifier under noise for one series "
@@ -45,8 +66,10 @@ def margins_panel(req: cr.CertifyRequest, run: cr.CertifyRun, class_names) -> No
                            format_func=lambda j: f"#{run.indices[j]} · {class_names[y[j]]}")
         draws = c[1].number_input("Noise draws", 10, cap("certify_n"), 1000, key="cert_margin_n")
         go = c[2].form_submit_button("Compute margins", key="cert_margin_go")
+    _eta(req, lambda: cr.margins_cost(req, int(draws)))
+    notice_cancelled("cert_margins")
     if go:
-        with guard("Margins failed"), progress_bar("Noise margins…") as bar:
+        with guard("Margins failed"), long_action("cert_margins", "Noise margins…") as bar:
             cr.margins(req, i, draws, bar)
             _keep("margins", req, (int(i), int(draws)))
     done = _done("margins", req)
@@ -58,7 +81,6 @@ def margins_panel(req: cr.CertifyRequest, run: cr.CertifyRun, class_names) -> No
                                             "noise"), "noise-margins", key="cert_margins")
 
 
-@st.fragment
 def ablation_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
     """Fig. 5-6: ensemble size m and keep ratio p of a self-ensemble."""
     st.write("Ensemble size m and keep ratio p of a self-ensemble (Fig. 5-6), on the same series.")
@@ -67,13 +89,17 @@ def ablation_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
     with st.form("cert_abl_form", enter_to_submit=False, border=False):
         c = st.columns(4, vertical_alignment="bottom")
         base = c[0].selectbox("Classifier", masked or ["(enable M_B or M_C)"], key="cert_abl_base")
-        sizes = c[1].text_input("Ensemble sizes m", "1, 2, 4, 8", key="cert_abl_sizes", help=f"Each in [1, {max_m}]")
+        sizes = c[1].text_input("Ensemble sizes m", "1, 2, 4", key="cert_abl_sizes",
+                                help=f"Each in [1, {max_m}]; the paper's Fig. 5 goes to 32 (a run of several minutes)")
         keeps = c[2].text_input("Keep ratios p", "0.9", key="cert_abl_keeps", help="Each in (0, 1]")
         go = c[3].form_submit_button("Run ablation", key="cert_abl_go", disabled=not masked)
-    if go:
-        from tsviz.certify import CertifyError
+    from tsviz.certify import CertifyError
 
-        with guard("Ablation failed"), progress_bar("Ablation…") as bar:
+    _eta(req, lambda: cr.ablation_cost(req, parse_numbers(sizes, name="m", integer=True, low=1, high=max_m),
+                                       parse_numbers(keeps, name="p", low=0.0, high=1.0)))
+    notice_cancelled("cert_ablation")
+    if go:
+        with guard("Ablation failed"), long_action("cert_ablation", "Ablation…") as bar:
             sz = parse_numbers(sizes, name="ensemble sizes m", integer=True, low=1, high=max_m, error=CertifyError)
             kp = parse_numbers(keeps, name="keep ratios p", low=0.0, high=1.0, error=CertifyError)
             if len(sz) * len(kp) > 12:
@@ -96,7 +122,6 @@ def req_unit(req: cr.CertifyRequest) -> str:
     return get_dataset(req.spec).unit
 
 
-@st.fragment
 def attack_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
     """Table 4: PGD-L2 success on the bare model and on each smoothed classifier."""
     from tsviz.certify import CertifyError
@@ -106,14 +131,19 @@ def attack_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
     n_max = min(len(run.indices), cap("certify_attack_series"))
     with st.form("cert_atk_form", enter_to_submit=False, border=False):
         c = st.columns(5, vertical_alignment="bottom")
-        eps_text = c[0].text_input(f"L2 budgets ({req_unit(req)})", format_list([req.sigma * f for f in (0.5, 1, 2)]),
-                                   key="cert_atk_eps")
+        eps_text = c[0].text_input(f"L2 budgets ({req_unit(req)})", format_list([req.sigma * f for f in (0.5, 1)]),
+                                   key="cert_atk_eps", help="The paper's Table 4 uses several budgets per dataset")
         steps = c[1].number_input("PGD steps", 1, cap("certify_pgd_steps"), 10, key="cert_atk_steps")
-        draws = c[2].number_input("Noise draws per step", 1, cap("certify_draws"), 8, key="cert_atk_draws")
-        n_atk = c[3].number_input("Series", 1, n_max, min(20, n_max), key="cert_atk_n")
+        draws = c[2].number_input("Noise draws per step", 1, cap("certify_draws"), 4, key="cert_atk_draws",
+                                  help="Monte Carlo draws of the soft smoothed classifier per PGD step (Salman et al. "
+                                       "use more; 4 keep a demo short)")
+        n_atk = c[3].number_input("Series", 1, n_max, min(10, n_max), key="cert_atk_n")
         go = c[4].form_submit_button("Run attack", key="cert_atk_go")
+    _eta(req, lambda: cr.attack_rates_cost(req, len(parse_numbers(eps_text, name="L2 budgets", low=0.0, max_count=8)),
+                                           int(steps), int(draws), int(n_atk)))
+    notice_cancelled("cert_attack")
     if go:
-        with guard("Attack failed"), progress_bar("Attacking…") as bar:
+        with guard("Attack failed"), long_action("cert_attack", "Attacking…") as bar:
             eps_values = parse_numbers(eps_text, name="L2 budgets", low=0.0, max_count=8, error=CertifyError)
             cr.attack_rates(req, eps_values, steps, draws, n_atk, bar)
             _keep("attack", req, (tuple(eps_values), int(steps), int(draws), int(n_atk)))
@@ -125,7 +155,6 @@ def attack_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
         st.caption(f"Benign: the bare model of {req.configs[0].label} ({req.configs[0].paths[0].split('/')[-1]}).")
 
 
-@st.fragment
 def soundness_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
     """Attacks inside the certified radii: a certificate that breaks is reported as FAILED."""
     from tsviz.certify import CertifyError
@@ -142,10 +171,14 @@ def soundness_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
                                   help="< 1 tests the certificate; ≥ 1 shows how tight it is")
         dirs = c[2].number_input("Random directions", 0, cap("soundness_directions"), 8, key="cert_sound_dirs")
         psteps = c[3].number_input("PGD steps", 0, cap("certify_pgd_steps"), 10, key="cert_sound_steps")
-        n_sound = c[4].number_input("Series", 1, n_max, min(20, n_max), key="cert_sound_n")
+        n_sound = c[4].number_input("Series", 1, n_max, min(10, n_max), key="cert_sound_n",
+                                    help="Certified series checked (the first ones); 10 for a demo")
         go = c[5].form_submit_button("Run check", key="cert_sound_go")
+    _eta(req, lambda: cr.soundness_cost(req, which, len(parse_numbers(fr_text, name="fractions", low=0.0)),
+                                        int(dirs), int(psteps), int(n_sound)))
+    notice_cancelled("cert_soundness")
     if go:
-        with guard("Soundness check failed"), progress_bar("Attacking inside the radii…") as bar:
+        with guard("Soundness check failed"), long_action("cert_soundness", "Attacking inside the radii…") as bar:
             fr = parse_numbers(fr_text, name="fractions", low=0.0, max_count=cap("soundness_fractions"),
                                error=CertifyError)
             cr.soundness(req, which, fr, dirs, psteps, n_sound, bar)

@@ -18,9 +18,12 @@ import streamlit as st
 from tsviz.ui.cache import get_dataset, get_model, model_key
 
 __all__ = ["ConfigSpec", "CertifyRequest", "CertifyRun", "certify_run", "margins", "ablation", "attack_rates",
-           "soundness", "radius_curves", "series_table", "settings_json"]
+           "soundness", "radius_curves", "series_table", "settings_json", "acr_metrics", "summary_caption",
+           "margins_cost", "ablation_cost", "attack_rates_cost", "soundness_cost"]
 
 MAX_ENTRIES = 16
+#: Noise draws per PGD step of the soundness check's attack on the soft smoothed classifier.
+SOUNDNESS_PGD_DRAWS = 8
 #: Radii (fractions of sigma) at which the summary table reports certified accuracy.
 RADIUS_FRACTIONS = (0.25, 0.5, 1.0)
 
@@ -175,7 +178,8 @@ def _soundness(req: CertifyRequest, mkeys: tuple, label: str, fractions: tuple, 
     X, _ = certified_series(req, run)
     cfg = next(c for c in cert_configs(req) if c.label == label)
     return soundness_check(cfg.smoothed(X.shape[2]), X, run.comparison.results[label], fractions=list(fractions),
-                           directions=directions, pgd_steps=pgd_steps, pgd_draws=8, n=req.n, max_samples=n_series,
+                           directions=directions, pgd_steps=pgd_steps, pgd_draws=SOUNDNESS_PGD_DRAWS, n=req.n,
+                           max_samples=n_series,
                            seed=req.seed, progress=_progress)
 
 
@@ -218,3 +222,72 @@ def settings_json(req: CertifyRequest, run: CertifyRun) -> dict[str, Any]:
                         for s in req.configs],
             "masks": {k: (r.masks.astype(int).tolist() if r.masks is not None else None)
                       for k, r in run.comparison.results.items()}}
+
+
+def acr_metrics(table, unit: str) -> list[dict[str, Any]]:
+    """The results header: each classifier's ACR; after the first, the change from the first (a
+    real comparison, green when larger), never a plain fact drawn as a delta."""
+    rows = table.to_dict(orient="records")
+    out = []
+    for i, row in enumerate(rows):
+        item = {"label": f"{row['label']} · ACR ({unit})", "value": f"{row['acr']:.3g}",
+                "help": f"Average certified radius over the series (0 when wrong or abstained); clean accuracy "
+                        f"{row['clean_accuracy']:.0%}, abstained on {row['abstain_rate']:.0%}"}
+        if i:
+            item.update(delta=f"{row['acr'] - rows[0]['acr']:+.3g} {unit} vs {rows[0]['label']}", delta_color="normal")
+        out.append(item)
+    return out
+
+
+def summary_caption(req: CertifyRequest, table, unit: str) -> str:
+    """The settings of the certification and each classifier's clean accuracy and abstention rate."""
+    parts = [f"{r['label']}: clean {r['clean_accuracy']:.0%}, abstain {r['abstain_rate']:.0%}"
+             for r in table.to_dict(orient="records")]
+    return (f"σ = {req.sigma:g} {unit} · n0 = {req.n0} · n = {req.n} · α = {req.alpha:g} · {req.bound} bound · "
+            f"{req.n_series} test series · {float(table['seconds'].sum()):.1f} s · " + " · ".join(parts))
+
+
+def _passes(spec: ConfigSpec) -> int:
+    return len(spec.paths) * max(1, spec.m if spec.mask_kind else 1)
+
+
+def margins_cost(req: CertifyRequest, draws: int) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of :func:`margins` (one series, every classifier)."""
+    from tsviz.certify import scores_cost
+    from tsviz.certify.costs import total
+
+    return sum(total(scores_cost(1, draws, _passes(s))) for s in req.configs), 0
+
+
+def ablation_cost(req: CertifyRequest, sizes, keeps) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of :func:`ablation`."""
+    from tsviz.certify import ablation_cost as cost
+    from tsviz.certify.costs import total
+
+    return total(cost(req.n_series, req.n0, req.n, list(sizes), list(keeps))), 0
+
+
+def attack_rates_cost(req: CertifyRequest, n_budgets: int, steps: int, draws: int, n_series: int) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of :func:`attack_rates` (the PGD steps take input
+    gradients; PREDICT and the clean predictions are forward passes)."""
+    from tsviz.certify import attack_rates_cost as cost
+    from tsviz.certify.costs import total
+
+    passes = [_passes(s) for s in req.configs]
+    every = total(cost(n_series, n_budgets, steps=steps, draws=draws, n=req.n, passes=passes))
+    backward = n_series * n_budgets * (steps + sum(p * steps * draws for p in passes))
+    return max(every - backward, 0), backward
+
+
+def soundness_cost(req: CertifyRequest, label: str, n_fractions: int, directions: int, pgd_steps: int,
+                   n_series: int) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of :func:`soundness` on at most ``n_series`` series."""
+    from tsviz.certify import soundness_cost as cost
+    from tsviz.certify.costs import total
+
+    spec = next((s for s in req.configs if s.label == label), req.configs[0])
+    masks = max(1, spec.m if spec.mask_kind else 1)
+    kw = {"masks": masks, "members": len(spec.paths), "pgd_draws": SOUNDNESS_PGD_DRAWS}
+    every = total(cost(n_series, n_fractions, directions=directions, pgd_steps=pgd_steps, n=req.n, **kw))
+    backward = total(cost(n_series, n_fractions, directions=0, pgd_steps=pgd_steps, n=0, **kw))
+    return max(every - backward, 0), backward

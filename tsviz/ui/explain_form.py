@@ -3,6 +3,11 @@ not submit it; the *Explain* button does) returning an :class:`~tsviz.ui.explain
 
 The source of the series (test series, or the adversarial examples the Attack page handed over)
 is chosen outside the form, since it changes how many series may be explained at once.
+
+Under the form: the time the settings take on this machine (:func:`explain_eta`, from the selected
+model's measured throughput and :func:`tsviz.explain.method_costs`), and *Paper settings* /
+*Teaching defaults* buttons that set the form's fields (nothing runs until *Explain*). The teaching
+defaults (8 series, NeuroMask 300 steps and three baselines) take about 20 s on two cores.
 """
 from __future__ import annotations
 
@@ -13,10 +18,23 @@ import streamlit as st
 from tsviz.ui.caps import cap
 from tsviz.ui.explain_run import METHOD_LABELS, ExplainRequest, adversarial_digest
 
-__all__ = ["ADVERSARIAL_SOURCE", "explain_setup"]
+__all__ = ["ADVERSARIAL_SOURCE", "DEFAULT_METHODS", "PAPER", "PAPER_SOURCE", "BACKWARD_METHODS", "explain_setup",
+           "explain_cost", "explain_eta"]
 
 ADVERSARIAL_SOURCE = "Adversarial examples from the Attack page"
 DEFAULT_METHODS = ["neuromask", "saliency", "integrated_gradients", "occlusion"]
+#: Methods whose evaluations take an input (or mask) gradient; the others and the curves are forward passes.
+BACKWARD_METHODS = ("neuromask", "saliency", "integrated_gradients", "smoothgrad")
+#: Paper-scale settings (widget key -> value) and where they come from.
+PAPER = {"xp_n": 100, "xp_methods": ["neuromask", "saliency", "integrated_gradients", "smoothgrad", "occlusion",
+                                      "feature_ablation"],
+         "xp_steps": 300, "xp_igsteps": 50, "xp_sgn": 50, "xp_fsteps": 20}
+PAPER_SOURCE = ("every method on 100 series: NeuroMask's 300 RMSProp steps (a few hundred, dissertation ch. 5), "
+                "integrated gradients with 50 steps (Sundararajan et al. 2017), SmoothGrad with 50 samples (Smilkov "
+                "et al. 2017), 20 curve points")
+#: The widgets *Teaching defaults* resets to the defaults below.
+_TEACHING_KEYS = ("xp_n", "xp_methods", "xp_steps", "xp_igsteps", "xp_sgn", "xp_fsteps", "xp_window", "xp_lr",
+                  "xp_lp", "xp_lsp", "xp_lsm")
 
 
 def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
@@ -63,12 +81,68 @@ def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
             f_steps = c[3].number_input("Curve points", 2, cap("faithfulness_steps"), 20, key="xp_fsteps",
                                         help="Fractions of steps removed / revealed")
         go = st.form_submit_button("Explain", type="primary", key="xp_run")
-    if not go:
-        return None
     neuromask = {"steps": int(steps), "lr": float(lr), "lambda_p": float(lam_p), "lambda_sp": float(lam_sp),
                  "lambda_sm": float(lam_sm), "per_channel": bool(per_channel)}
-    return ExplainRequest(model=str(sel.model_path), spec=sel.dataset_spec, device=sel.device,
-                          adversarial=adversarial_digest(adv) if adversarial else None, n=int(n), seed=int(seed),
-                          methods=tuple(methods), baseline=str(baseline), neuromask=tuple(neuromask.items()),
-                          window=int(window), ig_steps=int(ig_steps), smoothgrad_samples=int(sg_n),
-                          curve_points=int(f_steps))
+    req = ExplainRequest(model=str(sel.model_path), spec=sel.dataset_spec, device=sel.device,
+                         adversarial=adversarial_digest(adv) if adversarial else None, n=int(n), seed=int(seed),
+                         methods=tuple(methods), baseline=str(baseline), neuromask=tuple(neuromask.items()),
+                         window=int(window), ig_steps=int(ig_steps), smoothgrad_samples=int(sg_n),
+                         curve_points=int(f_steps))
+    _settings_buttons(sel, req, n_max)
+    return req if go else None
+
+
+def explain_cost(req: ExplainRequest, length: int) -> tuple[int, int]:
+    """``(forward, backward)`` model evaluations of the comparison ``req`` (clean and adversarial
+    series count twice), from :func:`tsviz.explain.method_costs`."""
+    from tsviz.explain import method_costs
+
+    per = method_costs(req.methods, length, neuromask_kw=dict(req.neuromask),
+                       attribution_kw=_attribution_kw(req), faithfulness_steps=req.curve_points)
+    n = req.n * (2 if req.adversarial else 1)
+    backward = sum(v for k, v in per.items() if k in BACKWARD_METHODS)
+    return n * (sum(per.values()) - backward), n * backward
+
+
+def _attribution_kw(req: ExplainRequest) -> dict[str, dict[str, int]]:
+    return {"occlusion": {"window": req.window}, "feature_ablation": {"window": req.window},
+            "integrated_gradients": {"steps": req.ig_steps}, "smoothgrad": {"n_samples": req.smoothgrad_samples}}
+
+
+def explain_eta(req: ExplainRequest, ds) -> str:
+    """"About 20 s on this machine (… model evaluations)" for ``req``; empty if it cannot be estimated."""
+    from tsviz.ui.long_action import eta_note
+
+    try:
+        fwd, bwd = explain_cost(req, ds.length)
+    except Exception:  # noqa: BLE001 - bad settings are reported when the user runs
+        return ""
+    return eta_note(fwd, bwd, req.model, req.device, ds.n_channels, ds.length)
+
+
+def _apply(values: dict[str, Any]) -> None:
+    st.session_state.update(values)
+
+
+def _reset() -> None:
+    for k in _TEACHING_KEYS:
+        st.session_state.pop(k, None)
+
+
+def _settings_buttons(sel, req: ExplainRequest, n_max: int) -> None:
+    from dataclasses import replace
+
+    ds = sel.dataset
+    paper = {**PAPER, "xp_n": min(PAPER["xp_n"], n_max)}
+    eta = explain_eta(req, ds)
+    paper_eta = explain_eta(replace(req, n=paper["xp_n"], methods=tuple(paper["xp_methods"]),
+                                    neuromask=tuple({**dict(req.neuromask), "steps": paper["xp_steps"]}.items()),
+                                    ig_steps=paper["xp_igsteps"], smoothgrad_samples=paper["xp_sgn"],
+                                    curve_points=paper["xp_fsteps"]), ds)
+    st.caption((f"{eta} for the settings shown." if eta else "")
+               + (f" Paper settings: {paper_eta.lower()}." if paper_eta else ""))
+    c = st.columns([1, 1, 4])
+    c[0].button("Paper settings", key="xp_paper", on_click=_apply, args=(paper,),
+                help=f"{PAPER_SOURCE[0].upper()}{PAPER_SOURCE[1:]}. Sets the fields above; press Explain to start.")
+    c[1].button("Teaching defaults", key="xp_teaching", on_click=_reset,
+                help="Back to the demo settings: 8 series, NeuroMask and three baselines")

@@ -5,7 +5,6 @@ one (the series shown, the relevance style) reruns that panel only.
 """
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from tsviz import viz
@@ -15,8 +14,8 @@ from tsviz.ui.caps import cap
 from tsviz.ui.downloads import show_figure, show_table
 from tsviz.ui.errors import guard, show_error
 from tsviz.ui.export_panel import csv_download, json_download
+from tsviz.ui.long_action import eta_note, long_action, notice_cancelled
 from tsviz.ui.page import metric_row
-from tsviz.ui.progress import progress_bar
 
 __all__ = ["relevance_panel", "evolution_panel", "faithfulness_panel", "export_panel", "backdoor_panel"]
 #: Rows of the relevance table shown (the CSV download has all of them).
@@ -108,13 +107,7 @@ def backdoor_panel(sel) -> None:
     except Exception as exc:  # noqa: BLE001 - shown to the user
         show_error(exc, "The backdoored model is not available")
         return
-    card = model.card
-    metric_row([("Clean test accuracy", f"{card['metrics']['test_accuracy']:.1%}"),
-                ("Trigger success (test)", f"{card['metrics'].get('trigger_success_rate', float('nan')):.1%}", None,
-                 "Share of non-N test beats classified N once the trigger is added"),
-                ("Trigger window", f"steps {trig.start}-{trig.start + trig.length - 1}",
-                 f"{trig.length / ds.fs:.2f} s" if ds.fs else None),
-                ("Target class", str(card["trigger"].get("target_name", trig.target)))], delta_color="off")
+    metric_row(xr.backdoor_facts(model, trig, ds))
     with st.form("bd_form", enter_to_submit=False):
         c = st.columns(4, vertical_alignment="bottom")
         n_max = max(1, cap("explain_series") // 2)  # each beat is explained clean and triggered
@@ -122,10 +115,14 @@ def backdoor_panel(sel) -> None:
         steps = c[1].number_input("NeuroMask steps", 1, cap("neuromask_steps"), 300, key="bd_steps")
         seed = c[2].number_input("Seed", 0, 2**31 - 1, 0, key="bd_seed")
         go = c[3].form_submit_button("Run the demo", type="primary", key="bd_run")
+    eta = eta_note(0, 2 * int(n) * int(steps), xr.backdoor_stem(), sel.device, ds.n_channels, ds.length)
+    if eta:
+        st.caption(f"{eta} for the settings shown (NeuroMask on each beat, clean and triggered).")
+    notice_cancelled("bd_run")
     if go:
         req = xr.BackdoorRequest(sel.dataset_spec, sel.device, int(n), int(steps), int(seed))
-        with guard("The demo could not run; previous results kept"), progress_bar(
-                "NeuroMask on clean and triggered beats…") as bar:
+        with guard("The demo could not run; previous results kept"), long_action(
+                "bd_run", "NeuroMask on clean and triggered beats…") as bar:
             xr.backdoor_run(req, bar)
             ss[state.BACKDOOR_RESULT] = req
     req = ss.get(state.BACKDOOR_RESULT)
@@ -138,10 +135,12 @@ def backdoor_results(req: xr.BackdoorRequest, ds, trig) -> None:
     """The demo's mask mass in the trigger window, one beat's masks, the per-beat table."""
     demo, pick = xr.backdoor_run(req)
     s, names = demo.summary(), ds.class_names
-    metric_row([("Mask mass in the window: triggered", f"{s['mass_in_window_triggered']:.1%}",
-                 f"{s['concentration_triggered']:.1f}× a uniform mask"),
+    metric_row([("Mask mass in the window: triggered", f"{s['mass_in_window_triggered']:.1%}", None,
+                 "Share of the mask's mass on the trigger window, triggered beats"),
                 ("... clean", f"{s['mass_in_window_clean']:.1%}"),
-                ("Uniform mask would give", f"{s['window_share']:.1%}")], delta_color="off")
+                ("Uniform mask would give", f"{s['window_share']:.1%}"),
+                ("Concentration, triggered", f"{s['concentration_triggered']:.1f}× uniform", None,
+                 "Mask mass in the window over the window's share of the series")])
     j = st.selectbox("Beat", range(len(pick)), key="bd_view",
                      format_func=lambda k: f"#{pick[k]} · {names[demo.y[k]]} → clean {names[demo.pred_clean[k]]}, "
                                            f"triggered {names[demo.pred_triggered[k]]}")
@@ -150,4 +149,4 @@ def backdoor_results(req: xr.BackdoorRequest, ds, trig) -> None:
                 f"backdoor-mask-{pick[j]}", key="bd_overlay")
     show_figure(viz.trigger_mass_figure(demo.mass_clean, demo.mass_triggered, window_share=demo.window_share),
                 "backdoor-mask-mass", key="bd_mass")
-    show_table(demo.table().assign(series=np.asarray(pick)), "backdoor-demo", key="bd_table", hide_index=True)
+    show_table(xr.backdoor_table(demo, pick, names), "backdoor-demo", key="bd_table", hide_index=True)

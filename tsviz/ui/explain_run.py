@@ -18,7 +18,8 @@ import streamlit as st
 from tsviz.ui.cache import get_dataset, get_model, model_key
 
 __all__ = ["METHOD_LABELS", "ExplainRequest", "ExplainRun", "explain_run", "adversarial_digest", "relevance_table",
-           "settings_json", "BackdoorRequest", "backdoor_run", "backdoor_model"]
+           "settings_json", "BackdoorRequest", "backdoor_run", "backdoor_model", "backdoor_stem", "backdoor_facts",
+           "backdoor_table"]
 
 MAX_ENTRIES = 16
 METHOD_LABELS = {"neuromask": "NeuroMask", "saliency": "Saliency", "integrated_gradients": "Integrated gradients",
@@ -143,7 +144,8 @@ class BackdoorRequest:
     seed: int
 
 
-def _backdoor_stem() -> str:
+def backdoor_stem() -> str:
+    """The checkpoint stem of the zoo's backdoored model."""
     from tsviz.models import zoo_dir
     from tsviz.ui import state
 
@@ -154,7 +156,7 @@ def backdoor_model(device: str):
     """The zoo's backdoored model and its trigger (:func:`tsviz.explain.trigger_from_card`)."""
     from tsviz.explain import trigger_from_card
 
-    model = get_model(_backdoor_stem(), device)
+    model = get_model(backdoor_stem(), device)
     return model, trigger_from_card(model)
 
 
@@ -174,4 +176,31 @@ def _backdoor_run(req: BackdoorRequest, mkey: tuple[str, float], _progress: Prog
 
 def backdoor_run(req: BackdoorRequest, progress: Progress = None):
     """``(demo, indices)``: NeuroMask on clean and triggered beats (:func:`tsviz.explain.backdoor_demo`)."""
-    return _backdoor_run(req, model_key(_backdoor_stem()), _progress=progress)
+    return _backdoor_run(req, model_key(backdoor_stem()), _progress=progress)
+
+
+def backdoor_facts(model, trig, ds) -> list[tuple]:
+    """The backdoored model's facts for the header (no deltas: none of them is a change)."""
+    card = model.card
+    length = f"{trig.length} steps" + (f" · {trig.length / ds.fs:.2f} s" if ds.fs else "")
+    target = card.get("trigger", {}).get("target_name")
+    if target is None:
+        target = ds.class_names[trig.target] if 0 <= trig.target < len(ds.class_names) else str(trig.target)
+    return [("Clean test accuracy", f"{card['metrics']['test_accuracy']:.1%}"),
+            ("Trigger success (test)", f"{card['metrics'].get('trigger_success_rate', float('nan')):.1%}", None,
+             "Share of non-N test beats classified N once the trigger is added"),
+            ("Trigger window", f"steps {trig.start}-{trig.start + trig.length - 1}"),
+            ("Trigger length", length),
+            ("Target class", str(target))]
+
+
+def backdoor_table(demo, pick, class_names):
+    """The demo's per-beat table with the test split's indices and class names (not numbers)."""
+    names = np.asarray(class_names, dtype=object)
+    frame = demo.table()
+    frame["series"] = np.asarray(pick)
+    for col in ("label", "pred_clean", "pred_triggered"):
+        values = frame[col].to_numpy()
+        ok = (values >= 0) & (values < len(names))
+        frame[col] = np.where(ok, names[np.clip(values, 0, len(names) - 1)], "")
+    return frame

@@ -58,11 +58,40 @@ def _try_dataset(spec: str, label: str) -> bool:
     return True
 
 
+SOURCES = ("Built-in", "Path", "Upload")
+
+
+def source_of(spec: str) -> str:
+    """Where a dataset spec came from: ``"Built-in"``, ``"Upload"`` (a file in the workspace's
+    ``uploads/``) or ``"Path"`` (any other file on the server)."""
+    if spec in BUILTINS:
+        return "Built-in"
+    _, _, path = spec.partition(":")
+    try:
+        uploads = workspace.current().uploads.resolve()
+        if path and Path(path).resolve().is_relative_to(uploads):
+            return "Upload"
+    except Exception:  # noqa: BLE001 - no workspace: it is not an upload of this session
+        pass
+    return "Path"
+
+
+def _on_source_pick() -> None:
+    ss = st.session_state
+    ss[state.DATASET_SOURCE] = (ss[state.DATASET_SPEC], ss["sb_ds_source"])
+
+
 def _dataset_section() -> None:
     ss = st.session_state
     st.subheader("Dataset")
-    source = st.radio("Source", ["Built-in", "Path", "Upload"], horizontal=True, key="sb_ds_source",
-                      index=0 if ss[state.DATASET_SPEC] in BUILTINS else 1,
+    # The canonical source follows the loaded dataset (or the user's pick for it) and drives the
+    # widget, so that a page switch, which forgets widget state, keeps it (issue 18, defect 3).
+    spec = ss[state.DATASET_SPEC]
+    picked = ss.get(state.DATASET_SOURCE)
+    if not (isinstance(picked, tuple) and len(picked) == 2 and picked[0] == spec and picked[1] in SOURCES):
+        ss[state.DATASET_SOURCE] = picked = (spec, source_of(spec))
+    ss["sb_ds_source"] = picked[1]
+    source = st.radio("Source", list(SOURCES), horizontal=True, key="sb_ds_source", on_change=_on_source_pick,
                       help="Built-in generators work offline; Path reads a folder/file on the server, inside "
                            "the folders its operator allows; Upload sends files from your computer.")
     if source == "Built-in":

@@ -7,7 +7,9 @@ only in the app.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATASET = "synthetic-ecg"
 DEFAULT_MODEL_STEM = "synthetic-ecg--resnet--standard"
@@ -15,6 +17,7 @@ DEFAULT_MODEL_STEM = "synthetic-ecg--resnet--standard"
 #: session_state keys
 DATASET_SPEC = "tsviz_dataset_spec"        # str, e.g. "synthetic-ecg" or "csv:<workspace>/uploads/.../x.csv"
 DATASET_LABEL = "tsviz_dataset_label"      # what the user sees
+DATASET_SOURCE = "tsviz_dataset_source"    # (spec, "Built-in" | "Path" | "Upload"): the sidebar's Source
 MODEL_PATH = "tsviz_model_path"            # checkpoint stem (str) or None
 DEVICE = "tsviz_device"                    # "cpu" | "cuda"
 MESSAGES = "tsviz_messages"                # list of (level, text) to show once on the next run
@@ -73,3 +76,25 @@ def user_odenet_dir() -> Path:
     from tsviz.ui import workspace
 
     return workspace.current().odenets
+
+
+def follow_options(key: str, options: Sequence[Any], *, basis: Any, default: Sequence[Any] | None = None) -> None:
+    """Before drawing a multiselect ``key`` whose options depend on ``basis`` (e.g. the dataset):
+    set its value to ``default`` (all ``options`` when ``None``) when ``basis`` changed or the
+    widget has no state yet (a page switch forgets it) and no value that is an option is set,
+    else drop values that are no options.
+
+    Without it, switching the dataset left the Data page's Classes box empty: the old classes were
+    kept as the value and dropped as invalid (issue 18, defect 2).
+    """
+    import streamlit as st
+
+    ss = st.session_state
+    basis_key = f"{key}__basis"
+    if ss.get(basis_key) != basis or key not in ss:
+        # a value set for the new basis (a lesson step sets the Classes before the page opens) stays
+        kept = [v for v in ss[key] if v in options] if isinstance(ss.get(key), list) else []
+        ss[key] = kept or list(options if default is None else default)
+        ss[basis_key] = basis
+    else:
+        ss[key] = [v for v in ss[key] if v in options]

@@ -36,7 +36,7 @@ __all__ = [
     "overlay_figure", "probabilities_figure", "spectra_figure", "latent_shift_figure",
     "sweep_figure", "sweep_figures", "adversarial_confusion_figure", "fitness_figure",
     "perturbation_size_figure", "CLEAN_COLOR", "ADV_COLOR", "PERTURBATION_COLOR", "ATTACK_COLORS",
-    "SWEEP_METRICS", "MAX_ARROWS", "NO_HISTORY_TEXT",
+    "SWEEP_METRICS", "MAX_ARROWS", "NO_HISTORY_TEXT", "ONE_STEP_TEXT",
 ]
 
 #: Clean series / "before" bars.
@@ -61,6 +61,8 @@ SWEEP_METRICS = {
 MAX_ARROWS = 300
 #: Annotation of :func:`fitness_figure` when the history has nothing to draw.
 NO_HISTORY_TEXT = "no per-generation history for this attack"
+#: Note of a history with one iteration (FGSM: one gradient step).
+ONE_STEP_TEXT = "one step: a single point (median and interquartile range over series), no curve"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -96,7 +98,7 @@ def _pct(p: Any, name: str) -> str:
 
 
 def _note(fig: Any, text: str, **kw: Any) -> None:
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref=kw.pop("xref", "paper"),
+    fig.add_annotation(text=text, x=0.5, y=kw.pop("y", 0.5), xref=kw.pop("xref", "paper"),
                        yref=kw.pop("yref", "paper"), showarrow=False,
                        font={"color": "#7F7F7F", "size": 14}, **kw)
 
@@ -639,7 +641,9 @@ def fitness_figure(history: Mapping[str, Any] | None, *, key: str = "best_fitnes
         A filled IQR band (25–75 % over samples) and a median line of ``key`` per generation
         (x ``"Generation"``, y ``"Best fitness (log-odds, nats)"``), plus, when ``"queries"`` is present, the
         median cumulative queries per sample on a secondary y axis ``"Queries per series
-        (count)"``: 3 traces (2 without queries, 0 with the note).
+        (count)"``: 3 traces (2 without queries, 0 with the note). A history of one iteration
+        (FGSM's one step) is one marker with the IQR as error bars and the note
+        :data:`ONE_STEP_TEXT`.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -665,14 +669,21 @@ def fitness_figure(history: Mapping[str, Any] | None, *, key: str = "best_fitnes
     gen = np.arange(1, G + 1, dtype=np.float64)
     q25, q50, q75 = _nan_quantiles(v)
     ok = np.isfinite(q50)
-    fig.add_trace(go.Scatter(
-        x=np.concatenate([gen[ok], gen[ok][::-1]]), y=np.concatenate([q75[ok], q25[ok][::-1]]),
-        fill="toself", fillcolor=with_alpha(ADV_COLOR, 0.2), line={"width": 0}, mode="lines",
-        name="IQR over series", hoverinfo="skip",
-    ), secondary_y=False)
+    one = int(ok.sum()) == 1  # a one-step attack (FGSM): one point, no curve
+    if one:
+        _note(fig, ONE_STEP_TEXT, y=1.08)
+    else:
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([gen[ok], gen[ok][::-1]]), y=np.concatenate([q75[ok], q25[ok][::-1]]),
+            fill="toself", fillcolor=with_alpha(ADV_COLOR, 0.2), line={"width": 0}, mode="lines",
+            name="IQR over series", hoverinfo="skip",
+        ), secondary_y=False)
     running = np.isfinite(v).sum(axis=1)
     fig.add_trace(go.Scatter(
-        x=gen[ok], y=q50[ok], mode="lines", name=f"median {key.replace('_', ' ')}",
+        x=gen[ok], y=q50[ok], mode="markers" if one else "lines", name=f"median {key.replace('_', ' ')}",
+        error_y={"type": "data", "symmetric": False, "array": (q75 - q50)[ok], "arrayminus": (q50 - q25)[ok],
+                 "color": ADV_COLOR} if one else None,
+        marker={"color": ADV_COLOR, "size": 10},
         line={"color": ADV_COLOR, "width": 2}, customdata=running[ok],
         hovertemplate=(f"{xlab.lower()} %{{x}}<br>median %{{y:.3f}}<br>over %{{customdata}} "
                        "running series<extra></extra>"),
@@ -705,11 +716,21 @@ def fitness_figure(history: Mapping[str, Any] | None, *, key: str = "best_fitnes
 
 
 # --------------------------------------------------------------------------- perturbation size
+#: Relative spread under which a histogram's values are one value: float32 rounding of one budget
+#: (0.095 stored as 0.095000015, 0.09500002, ...) is about 1e-7 relative; 1e-5 leaves a margin.
+SAME_VALUE_RTOL = 1e-5
+#: Tick format of value axes (d3): 4 significant digits, trailing zeros trimmed.
+VALUE_TICKFORMAT = ".4~g"
+
+
 def _hist(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and edges of ``bins`` equal bins; values equal up to :data:`SAME_VALUE_RTOL` (float32
+    noise around one budget) give one bin centred on their median, to 6 significant digits."""
     lo, hi = float(values.min()), float(values.max())
-    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1.0):  # one value: a narrow range around it
-        half = 0.05 * abs(lo) if lo != 0 else 0.5
-        lo, hi = lo - half, hi + half
+    if hi - lo <= SAME_VALUE_RTOL * max(abs(lo), abs(hi), 1e-30):  # one value: one bar
+        v = float(f"{float(np.median(values)):.6g}")
+        half = 0.05 * abs(v) if v != 0 else 0.5
+        return np.array([values.size]), np.array([v - half, v + half])
     edges = np.linspace(lo, hi, bins + 1)
     counts, _ = np.histogram(values, bins=edges)
     return counts, edges
@@ -735,7 +756,8 @@ def perturbation_size_figure(report: "AttackReport", *, unit: str | None = None,
         Two subplots: ``"L∞ (unit)"`` and ``"SNR (dB)"``, x those, y ``"Series (count)"``; one bar
         trace each (counts binned with numpy), the median marked with a dashed line and given in
         the subplot title. Series with an infinite SNR (not perturbed) are counted in the SNR
-        subplot's title, not drawn.
+        subplot's title, not drawn. Values equal up to float32 rounding (every series at the
+        budget, as after FGSM) are one bar at that value; axis ticks have 4 significant digits.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -772,7 +794,7 @@ def perturbation_size_figure(report: "AttackReport", *, unit: str | None = None,
             ), row=1, col=col)
             fig.add_vline(x=float(np.median(vals)), line={"dash": "dash", "color": "#555555", "width": 1.5},
                           row=1, col=col)
-        fig.update_xaxes(title_text=f"{label} ({xu})", row=1, col=col)
+        fig.update_xaxes(title_text=f"{label} ({xu})", tickformat=VALUE_TICKFORMAT, row=1, col=col)
         fig.update_yaxes(title_text="Series (count)", rangemode="tozero", row=1, col=col)
     apply_layout(fig, title=title or f"Perturbation size ({linf.size} series)",
                  uirevision="perturbation-size", showlegend=False)
