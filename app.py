@@ -17,6 +17,7 @@ PAGES = [
     st.Page("pages/4_Certify.py", title="Certify", icon=":material/verified_user:", url_path="Certify"),
     st.Page("pages/5_Explain.py", title="Explain", icon=":material/lightbulb:", url_path="Explain"),
     st.Page("pages/6_Augment.py", title="Augment", icon=":material/auto_fix_high:", url_path="Augment"),
+    st.Page("pages/7_Review.py", title="Review", icon=":material/monitor_heart:", url_path="Review"),
     st.Page("pages/9_Runs.py", title="Runs", icon=":material/history:", url_path="Runs"),
     st.Page("pages/8_Lessons.py", title="Lessons", icon=":material/school:", url_path="Lessons"),
 ]

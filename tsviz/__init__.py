@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("core", "augment", "data", "models", "training", "attacks", "certify", "explain", "viz", "device",
-                "cli")
+                "cli", "review", "runs")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

@@ -9,6 +9,12 @@ Commands
 ``certify`` randomized-smoothing certificates (Cohen or Renyi bound, optional self-ensemble masks)
 ``explain`` NeuroMask and Captum relevances scored by deletion/insertion AUC, or the backdoor demo
 ``augment`` fit an ODENet (``--fit-odenet``) or write augmented copies of a dataset's series
+``runs``    list, show, export or delete recorded runs (:mod:`tsviz.runs.cli`)
+
+``train``, ``attack``, ``certify``, ``explain`` and ``augment`` are recorded in the run store
+(:mod:`tsviz.runs`: ``TSVIZ_DB_URL``, else ``runs.sqlite3`` under ``TSVIZ_HOME``) with their
+parameters, seed, dataset spec and fingerprint, model id, metrics and main arrays, unless
+``--no-record``; a store that cannot be used gives a ``warning:`` line on stderr, never a failure.
 
 With ``--json`` the result is one JSON object on stdout; progress goes to stderr. Errors exit
 with status 2 and a one-line message (a JSON ``{"error": ...}`` with ``--json``), never a
@@ -54,6 +60,13 @@ def _emit(obj: Any, as_json: bool) -> None:
             sys.stdout.write(f"{k}: {v}\n")
 
 
+def _note(args: argparse.Namespace, **facts: Any) -> None:
+    """Hand the dataset, model and main arrays of this run to the run recorder, if one is attached."""
+    note = getattr(args, "run_note", None)
+    if note is not None:
+        note(**facts)
+
+
 def _cmd_data(args: argparse.Namespace) -> Any:
     from tsviz.data import load
 
@@ -88,6 +101,8 @@ def _cmd_train(args: argparse.Namespace) -> Any:
                  weight_decay=args.weight_decay, batch_size=args.batch_size, patience=args.patience,
                  progress=progress, device=args.device, **hp)
     path = save(model.to("cpu"), args.out)
+    _note(args, dataset=ds, model={"id": str(path), "path": str(path), "arch": model.arch, "recipe": args.recipe},
+          arrays=dict(result.history), name="history")
     return {"checkpoint": str(path), "dataset": ds.spec, "arch": model.arch, "recipe": args.recipe,
             **result.summary()}
 
@@ -150,6 +165,9 @@ def _cmd_attack(args: argparse.Namespace) -> Any:
     gen = __import__("torch").Generator().manual_seed(args.seed)
     report = evaluate(model, attack, X[idx], y[idx], target=target, class_names=ds.class_names, generator=gen,
                       progress=progress)
+    _note(args, dataset=ds, model=model, model_given=args.model, name="adversarial",  # the Review page reads it
+          arrays={"clean": X[idx], "adversarial": report.x_adv, "labels": y[idx], "indices": idx,
+                  "clean_pred": report.clean_pred, "adv_pred": report.adv_pred})
     out: dict[str, Any] = {"dataset": ds.spec, "model": model.card.get("path", args.model), "split": args.split,
                            "indices": idx.tolist(), **report.summary(),
                            "per_class": report.per_class_frame().to_dict(orient="records")}
@@ -206,6 +224,9 @@ def _cmd_certify(args: argparse.Namespace) -> Any:
         soundness = soundness_check(smoothed, X[idx], res, max_samples=args.soundness_samples, seed=args.seed,
                                     progress=progress).summary()
     correct = (res.prediction == y[idx]) & (res.prediction != ABSTAIN)
+    _note(args, dataset=ds, model=members, model_given=args.model, name="certificates",
+          arrays={"indices": idx, "y": y[idx], "prediction": res.prediction, "radius": res.radius,
+                  "p_lower": res.p_lower, "counts": res.counts})
     if args.out:
         per = seconds / len(idx)  # the pipeline is batched: time per series is the amortised share
         lines = ["idx\tlabel\tpredict\tradius\tcorrect\ttime"]
@@ -248,6 +269,7 @@ def _cmd_explain(args: argparse.Namespace) -> Any:
         pick = pool[select_samples(y[pool], mode="random", n=min(args.n, len(pool)), seed=args.seed)]
         demo = backdoor_demo(model, X[pick], y[pick], trigger=trig, seed=args.seed, baseline=args.baseline,
                              progress=progress, **nm_kw)
+        _note(args, dataset=ds, model=model, model_given=args.model, name="series", arrays={"indices": pick})
         if args.out:
             demo.table().assign(series=pick).to_csv(args.out, index=False)
         return {"dataset": ds.spec, "model": model.card.get("path", args.model), "backdoor": demo.summary(),
@@ -259,6 +281,7 @@ def _cmd_explain(args: argparse.Namespace) -> Any:
     methods = parse_names(args.methods, name="--methods", unique=False, error=ExplainError)
     cmp = explain_methods(model, X[idx], methods, baseline=args.baseline, neuromask_kw=nm_kw,
                           faithfulness_steps=args.curve_points, seed=args.seed, progress=progress)
+    _note(args, dataset=ds, model=model, model_given=args.model, name="series", arrays={"indices": idx, "x": X[idx]})
     if args.out:
         cmp.relevance_frame(idx).to_csv(args.out, index=False)
     out = {"dataset": ds.spec, "model": model.card.get("path", args.model), "split": args.split,
@@ -294,6 +317,7 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
             raise ValueError("--out is required with --fit-odenet (the ODENet checkpoint stem)")
         res = fit_odenet(ds.X_train, epochs=args.epochs, seed=args.seed, device=args.device, progress=progress)
         path = save_odenet(res.odenet.to("cpu"), args.out, {"dataset": ds.spec, **res.summary()})
+        _note(args, dataset=ds, model={"id": str(path), "path": str(path), "arch": "odenet"})
         return {"odenet": str(path), "dataset": ds.spec, **res.summary()}
     methods = parse_names(args.methods, name="--methods", choices=AUGMENTATIONS, error=AugmentError)
     needs_ode = [m for m in methods if "derivative" in AUGMENTATION_REGISTRY[m].needs]
@@ -319,6 +343,8 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
         out[m] = xa
         d = np.abs(xa - X[:n])
         stats[m] = {"max_abs_change": float(d.max()), "mean_abs_change": float(d.mean())}
+    _note(args, dataset=ds, model=model, model_given=args.model if model is not None else None, name="augmented",
+          arrays=out)
     if args.out:
         np.savez_compressed(args.out, **out)
     return {"dataset": ds.spec, "split": args.split, "n_series": n, "methods": stats,
@@ -507,6 +533,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_certify(sub, caps)
     _add_explain(sub, caps)
     _add_augment(sub, caps)
+    from tsviz.runs.cli import add_record_flags, add_runs_parser
+
+    add_runs_parser(sub)
+    add_record_flags(sub)
     return p
 
 
@@ -514,6 +544,11 @@ def _one_line(exc: BaseException) -> str:
     """``Type: message`` on one line (newlines and runs of spaces collapsed)."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
 
 
 def _fail(message: str, as_json: bool, status: int) -> int:
@@ -536,7 +571,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     as_json = bool(getattr(args, "json", False))
     try:
-        result = args.func(args)
+        from tsviz.runs.cli import recording
+
+        with recording(args, _warn) as recorder:  # records train/attack/...; never fails the command
+            result = args.func(args)
+            recorder.done(result)
     except (TsvizError, ValueError, OSError, FloatingPointError) as exc:  # DataError, AttackError, ... are TsvizErrors
         return _fail(_one_line(exc), as_json, 2)
     except KeyboardInterrupt:

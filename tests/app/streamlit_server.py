@@ -171,3 +171,39 @@ class Offline:
     def problems(self) -> list[str]:
         return ([f"request off this machine: {u}" for u in dict.fromkeys(self.external)]
                 + [f"console error: {e}" for e in self.console_errors])
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def need_browser() -> None:
+    """Skip the test, with the reason, without Debian chromium or the playwright package."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (Debian/Ubuntu: apt-get install chromium); .ci/run installs it")
+    pytest.importorskip("playwright.sync_api")
+
+
+def screenshot_dir() -> Path:
+    """Where screenshots go: ``TSVIZ_SCREENSHOTS``, default ``test-artifacts/screenshots`` (created)."""
+    out = Path(os.environ.get("TSVIZ_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def open_page(page, title: str, timeout_s: float = 120) -> None:
+    """Open a page through the sidebar's navigation (no reload) and wait until its run has finished."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_s * 1000)
+    wait_until_idle(page, timeout_s)
+
+
+def errors_shown(page, where: str = "") -> list[str]:
+    """Exceptions and error boxes on the page, each as ``"<where>: <n> x <selector>: <text>"``."""
+    found = []
+    for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
+        n = page.locator(sel).count()
+        if n:
+            found.append(f"{where}: {n} x {sel}: {page.locator(sel).first.inner_text()[:300]}")
+    return found

@@ -17,13 +17,24 @@ from here (``docs/screenshots``).
 from __future__ import annotations
 
 import ast
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
-from streamlit_server import CHROMIUM, FLAGS, REPO, Offline, is_idle, streamlit_server, wait_until_idle
+from streamlit_server import (
+    CHROMIUM,
+    FLAGS,
+    REPO,
+    Offline,
+    errors_shown,
+    is_idle,
+    need_browser,
+    open_page,
+    screenshot_dir,
+    streamlit_server,
+    wait_until_idle,
+)
 
 from tsviz.ui import lessons
 
@@ -37,34 +48,15 @@ LESSON = "explain"
 ACTION_TIMEOUT = 300
 
 
-def _need_browser() -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (Debian/Ubuntu: apt-get install chromium); .ci/run installs it")
-    pytest.importorskip("playwright.sync_api")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need_browser()
+    need_browser()
     with streamlit_server(tmp_path_factory.mktemp("browser")) as srv:
         yield srv.url
 
 
-def _out() -> Path:
-    out = Path(os.environ.get("TSVIZ_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _idle(page, timeout_s: float = 120) -> None:
     wait_until_idle(page, timeout_s)
-
-
-def _open(page, title: str) -> None:
-    """Open a page through the sidebar's navigation (no reload) and wait for it."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=120_000)
-    _idle(page)
 
 
 def _fill(page, label: str, value: str) -> None:
@@ -82,15 +74,6 @@ def _shot(page, out: Path, name: str) -> None:
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
     _idle(page)
-
-
-def _errors_shown(page, where: str) -> list[str]:
-    found = []
-    for sel in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
-        n = page.locator(sel).count()
-        if n:
-            found.append(f"{where}: {n} x {sel}: {page.locator(sel).first.inner_text()[:300]}")
-    return found
 
 
 def _default_actions(page, name: str, out: Path) -> None:
@@ -159,7 +142,7 @@ def _follow_lesson(page, out: Path) -> list[str]:
         if step.press:
             page.get_by_role("button", name=step.press, exact=True).click()
             _idle(page, ACTION_TIMEOUT)
-        problems += _errors_shown(page, f"lesson {LESSON} step {i + 1}")
+        problems += errors_shown(page, f"lesson {LESSON} step {i + 1}")
         _shot(page, out, f"lesson-{LESSON}-{i + 1}")
         last = i + 1 == len(item.steps)
         guide.get_by_role("button", name="Finish" if last else "Next step", exact=True).click()
@@ -172,7 +155,7 @@ def _follow_lesson(page, out: Path) -> list[str]:
 def test_every_page_renders_offline_and_a_lesson_runs_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
-    out, problems = _out(), []
+    out, problems = screenshot_dir(), []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:
@@ -185,7 +168,7 @@ def test_every_page_renders_offline_and_a_lesson_runs_in_chromium(server):
             _idle(page)
             for title, name in PAGES:
                 if title != "Home":
-                    _open(page, title)
+                    open_page(page, title)
                 if name in ("home", "data", "model"):
                     page.wait_for_selector(".js-plotly-plot, [data-testid='stMetric']", timeout=60_000)
                     _idle(page)
@@ -194,7 +177,7 @@ def test_every_page_renders_offline_and_a_lesson_runs_in_chromium(server):
                     problems += _follow_lesson(page, out)
                 else:
                     _default_actions(page, name, out)
-                problems += _errors_shown(page, name)
+                problems += errors_shown(page, name)
         finally:
             browser.close()
     print(f"\nscreenshots saved in {out}")
@@ -255,7 +238,7 @@ if st.button("Work"):
 def test_the_wait_lasts_until_a_run_started_by_a_click_has_finished(tmp_path):
     """Defect 13: with the minimal toolbar there is no status widget, and a wait that looked for it
     returned while a 4-s run was still going."""
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     script = tmp_path / "slow.py"

@@ -279,8 +279,11 @@ def test_everything_lands_under_tsviz_home_and_nothing_in_the_repo(tiny_npz, _ho
     _no_errors(at)
     assert at.session_state[state.MODEL_PATH] == str(ws / "models" / "up-model")
     assert not _recent_data_files(REPO, start), "the app wrote into the repository"
-    written = {p.relative_to(ws).as_posix().split("/")[0] for p in _recent_data_files(_home, start)}
+    runs = _home.resolve() / "artifacts"  # the run store's artifacts: the app records every run (issue 14)
+    recent = _recent_data_files(_home, start)
+    written = {p.relative_to(ws).as_posix().split("/")[0] for p in recent if runs not in p.resolve().parents}
     assert written == {"uploads", "models"}
+    assert any(runs in p.resolve().parents for p in recent)  # the training run, under TSVIZ_HOME too
     assert not (REPO / "user_models").exists() or not _recent_data_files(REPO / "user_models", start)
     card = json.loads((ws / "models" / "up-model.json").read_text())
     assert card["name"] == "up-model"

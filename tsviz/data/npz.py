@@ -30,7 +30,7 @@ from tsviz.data.validation import (
     split_params,
 )
 
-__all__ = ["load_npz", "MAX_NPZ_MEMBERS", "NPZ_KEYS"]
+__all__ = ["load_npz", "read_npz_arrays", "MAX_NPZ_MEMBERS", "NPZ_KEYS"]
 
 
 #: Most members an .npz archive may list in its zip directory (a guard against zip bombs made of
@@ -97,8 +97,9 @@ def _npy_header(fh: Any, key: str, p: Path) -> tuple[tuple[int, ...], bool, np.d
     return tuple(int(d) for d in shape), bool(fortran), dtype
 
 
-def _read_npz(p: Path, max_bytes: int, max_mb: float) -> dict[str, np.ndarray]:
-    """The arrays of :data:`NPZ_KEYS` in archive ``p``, their decompressed size held to ``max_bytes``.
+def _read_npz(p: Path, max_bytes: int, max_mb: float, keys: Sequence[str] = NPZ_KEYS) -> dict[str, np.ndarray]:
+    """The arrays of ``keys`` (default :data:`NPZ_KEYS`) in archive ``p``, their decompressed size
+    held to ``max_bytes``.
 
     Every member's size is computed from its .npy header (shape x itemsize; the header is
     authoritative, never the zip directory's sizes) before any array is read; reading stops after
@@ -119,13 +120,13 @@ def _read_npz(p: Path, max_bytes: int, max_mb: float) -> dict[str, np.ndarray]:
         members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-            if key in NPZ_KEYS:
+            if key in keys:
                 if key in members:
                     raise DataError(f"{p}: key {key!r} appears twice in the archive")
                 members[key] = info
         headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]] = {}
         total = 0
-        for key in NPZ_KEYS:  # pass 1: headers only
+        for key in keys:  # pass 1: headers only
             if key not in members:
                 continue
             try:
@@ -158,6 +159,30 @@ def _read_npz(p: Path, max_bytes: int, max_mb: float) -> dict[str, np.ndarray]:
             flat = np.frombuffer(data, dtype=dtype)
             arrays[key] = flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
     return arrays
+
+
+def read_npz_arrays(path: str | os.PathLike, *, keys: Sequence[str], max_mb: float = DEFAULT_MAX_FILE_MB
+                    ) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` of an ``.npz`` archive, read with the checks of :func:`load_npz` (a
+    regular file of at most ``max_mb`` MiB, at most :data:`MAX_NPZ_MEMBERS` members, no object
+    arrays (pickles), no complex or structured dtypes, the decompressed size of the arrays read
+    computed from their headers and held to ``max_mb`` MiB before any is read). Members not in
+    ``keys`` are never decompressed; missing keys are simply absent from the result.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the key; never quoting the file's content.
+    """
+    max_mb = float_param("max_mb", max_mb, positive=True)
+    if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+        raise DataError("keys must be a sequence of key names")
+    p = check_file(path, max_mb=max_mb)
+    with open(p, "rb") as fh:
+        magic = fh.read(6)
+    if magic == b"\x93NUMPY":
+        raise DataError(f"{p}: a single .npy array, expected an .npz archive")
+    return _read_npz(p, int(max_mb * 2**20), max_mb, tuple(dict.fromkeys(keys)))
 
 
 def _npz_scalar(arr: np.ndarray, key: str, path: Path) -> Any:

@@ -80,7 +80,7 @@ from tsviz.data.validation import (
     user_path,
 )
 
-__all__ = ["load_wfdb", "AAMI_CLASSES", "AAMI_TABLE", "aami_codes", "FS_OUT_RANGE", "MAX_UPSAMPLE",
+__all__ = ["load_wfdb", "read_record_strip", "AAMI_CLASSES", "AAMI_TABLE", "aami_codes", "FS_OUT_RANGE", "MAX_UPSAMPLE",
            "MAX_RESAMPLE_FACTOR", "MAX_RECORD_SAMPLES", "MAX_BEAT_RATE_HZ"]
 
 log = logging.getLogger(__name__)
@@ -292,9 +292,9 @@ def _known_symbols() -> frozenset[str]:
     return frozenset(s for s in ann_label_table["symbol"].tolist() if isinstance(s, str) and s.strip())
 
 
-def _read_record(
-    rec: Path, channel: int | str, fs_out: float | None, n_before_s: float, win_s: float, max_mb: float
-) -> dict[str, Any]:
+def _record_signal(rec: Path, channel: int | str, fs_out: float | None, max_mb: float) -> dict[str, Any]:
+    """One channel of a record in mV (when its unit converts), gaps filled, resampled to ``fs_out``,
+    with its annotations: steps 1-2 of the pipeline (module docstring)."""
     from scipy.signal import resample_poly
 
     wfdb = _import_wfdb()
@@ -355,8 +355,18 @@ def _read_record(
             )
         out = resample_poly(sig, ratio.numerator, ratio.denominator)
         fs_eff = fs * ratio.numerator / ratio.denominator
+    return {"name": name, "out": out, "fs": fs, "fs_eff": fs_eff, "ratio": ratio, "bad": bad, "unit": unit,
+            "channel": sig_names[ch], "symbols": ann.symbol, "ann_samples": ann_samples}
+
+
+def _read_record(
+    rec: Path, channel: int | str, fs_out: float | None, n_before_s: float, win_s: float, max_mb: float
+) -> dict[str, Any]:
+    r = _record_signal(rec, channel, fs_out, max_mb)
+    name, out, fs, fs_eff, ratio, bad, unit = (r[k] for k in ("name", "out", "fs", "fs_eff", "ratio", "bad", "unit"))
+    ann_samples = r["ann_samples"]
     n_out = out.size
-    codes = aami_codes(ann.symbol)
+    codes = aami_codes(r["symbols"])
     beat = codes >= 0
     samples = ann_samples[beat]
     codes = codes[beat]
@@ -392,12 +402,81 @@ def _read_record(
         "fs": fs,
         "fs_out": fs_eff,
         "unit": unit,
-        "channel": sig_names[ch],
+        "channel": r["channel"],
+        "r_peak": peaks[keep],
         "n_annotated": int(beat.sum()),
         "n_edge_skipped": int((~inside).sum()),
         "n_missing_skipped": n_missing,
         "window": (nb, L),
     }
+
+
+def read_record_strip(
+    folder: str | os.PathLike,
+    record: str,
+    *,
+    channel: int | str = 0,
+    fs_out: float | None = 125.0,
+    max_mb: float = DEFAULT_MAX_FILE_MB,
+) -> Any:
+    """One whole record as a :class:`~tsviz.data.ecg_rhythm.RhythmStrip`, read exactly as
+    :func:`load_wfdb` reads it before cutting beats (same channel, mV conversion, gap filling and
+    resampling), so that a beat of a ``wfdb:`` dataset is ``strip.signal[r_peak - before:
+    r_peak - before + length]`` with ``r_peak`` and ``before`` from the dataset's
+    ``meta["beat_origin"]`` (see :func:`load_wfdb`).
+
+    Parameters
+    ----------
+    folder : path-like
+        The records' folder (``meta["folder"]``).
+    record : str
+        The record's name (a plain name, e.g. ``"208"``).
+    channel, fs_out, max_mb
+        As for :func:`load_wfdb` (``meta["beat_origin"]`` keeps the values the dataset used).
+
+    Returns
+    -------
+    RhythmStrip
+        ``signal`` ``(n_samples,)`` float32 in mV (missing samples filled by linear interpolation,
+        as the loader does before resampling), ``fs`` the resampled rate, ``r_peaks`` and
+        ``beat_labels`` of every annotated beat (AAMI classes) inside the record.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_wfdb` for the record, and a signal unit that does not convert to mV.
+    """
+    from tsviz.data.ecg_rhythm import RhythmStrip
+
+    fs_out = float_param("fs_out", fs_out, allow_none=True)
+    if fs_out is not None and not FS_OUT_RANGE[0] <= fs_out <= FS_OUT_RANGE[1]:
+        raise DataError(f"fs_out must be between {FS_OUT_RANGE[0]:g} and {FS_OUT_RANGE[1]:g} Hz, or None, "
+                        f"got {fs_out:g}")
+    max_mb = float_param("max_mb", max_mb, positive=True)
+    if not isinstance(record, str):
+        raise DataError(f"record must be a record name, got {type(record).__name__}")
+    (rec,) = _resolve(user_path(folder), [record])
+    r = _record_signal(rec, channel, fs_out, max_mb)
+    if r["unit"] != "mV":
+        raise DataError(f"record {rec}: its signal unit does not convert to mV; no strip in mV")
+    out, ratio = r["out"], r["ratio"]
+    codes = aami_codes(r["symbols"])
+    beat = codes >= 0
+    peaks = np.floor(r["ann_samples"][beat] * (ratio.numerator / ratio.denominator) + 0.5).astype(np.int64)
+    inside = (peaks >= 0) & (peaks < out.size)
+    return RhythmStrip(signal=out.astype(np.float32), fs=r["fs_eff"], r_peaks=peaks[inside],
+                       beat_labels=codes[beat][inside], class_names=AAMI_CLASSES)
+
+
+def _origin(parts: list[dict[str, Any]], ids: list[int], rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Record index and R-peak sample of each beat of a split (read-only int64 arrays)."""
+    record = np.concatenate([np.full(parts[i]["y"].size, i, dtype=np.int64) for i in ids])
+    r_peak = np.concatenate([np.asarray(parts[i]["r_peak"], dtype=np.int64) for i in ids])
+    if rows is not None:
+        record, r_peak = record[rows], r_peak[rows]
+    for a in (record, r_peak):
+        a.setflags(write=False)
+    return {"record": record, "r_peak": r_peak}
 
 
 # ============================================================================ loader
@@ -451,7 +530,11 @@ def load_wfdb(
         ``X`` of shape ``(n_beats, 1, L)`` in mV, ``class_names = ("N", "S", "V", "F", "Q")``
         (all five even when absent), ``fs = fs_out``. ``meta``: ``records``, ``train_records``,
         ``test_records``, ``channel``, ``fs_original``, ``aami_table``, ``split``, per-record beat
-        counts and skipped-beat counts.
+        counts and skipped-beat counts, and ``beat_origin``: where each beat was cut, ``{"train":
+        {"record": (n_train,), "r_peak": (n_train,)}, "test": {...}}`` (int64: index into
+        ``records``, R-peak sample in the resampled record; the window starts ``before_samples``
+        earlier), with ``records``, ``folder``, ``channel``, ``fs_out``, ``before_samples``,
+        ``length`` (what :func:`read_record_strip` needs to read the record again).
 
     Raises
     ------
@@ -535,6 +618,7 @@ def load_wfdb(
         yte = np.concatenate([parts[i]["y"] for i in test_ids])
         meta["train_records"] = [names[i] for i in train_ids]
         meta["test_records"] = [names[i] for i in test_ids]
+        origin = {"train": _origin(parts, train_ids), "test": _origin(parts, test_ids)}
         meta["split"] = (
             f"by record (inter-patient): seeded permutation (seed={seed}), {n_test} of {len(parts)} "
             f"records in test"
@@ -560,10 +644,14 @@ def load_wfdb(
         tr, te = split_for_test(y, test_fraction, seed=seed, source=src)
         Xtr, ytr, Xte, yte = X[tr], y[tr], X[te], y[te]
         meta["train_records"] = meta["test_records"] = names
+        origin = {"train": _origin(parts, [0], tr), "test": _origin(parts, [0], te)}
         meta["split"] = (
             f"by beat within one record (intra-patient, stratified): test_fraction={test_fraction}, "
             f"seed={seed}; patient leakage"
         )
+    # provenance of every beat, to put it back into its recording (tsviz.review.context)
+    meta["beat_origin"] = {**origin, "records": list(names), "folder": str(recs[0].parent), "channel": channel,
+                           "fs_out": fs_out, "before_samples": nb, "length": L}
     name = f"{recs[0].parent.name} {'+'.join(names)}"
     log.info("loaded %s: %d train, %d test beats", name, len(ytr), len(yte))
     return Dataset(name, Xtr[:, None, :], ytr, Xte[:, None, :], yte, AAMI_CLASSES, fs=fs_final, unit=unit,

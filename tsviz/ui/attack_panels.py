@@ -26,7 +26,8 @@ from tsviz.ui.long_action import eta_note, long_action, notice_cancelled
 __all__ = ["signals", "analysis", "history", "sweep_panel", "export", "HANDOFF_TEXT", "ANALYSES"]
 
 #: What the Export tab's handoff says (only pages that exist).
-HANDOFF_TEXT = "Stored for the Explain page of this session (its source “Adversarial examples from the Attack page”)."
+HANDOFF_TEXT = ("Stored for the Explain page of this session (its source “Adversarial examples from the Attack page”) "
+                "and for the Review page (input “Attack page”).")
 #: The analysis tabs, in order (then History).
 ANALYSES = ("Spectra", "Latent space", "Confusion", "Sizes")
 
@@ -68,7 +69,8 @@ def analysis(kind: str, req: ar.AttackRequest, run: ar.AttackRun, ds) -> None:
                                                          score=ar.robustness_score(run, ds.n_classes)),
                         "adversarial-confusion", key="advcm")
             st.caption("Weighted robustness score S = Σ c_ij m_ij (WPGD paper, eq. 7), m the row-normalised "
-                       "adversarial confusion matrix, " + ("c the WPGD cost matrix." if run.cost is not None else
+                       "adversarial confusion matrix (tsviz's reading: the paper does not say how M is normalised; "
+                       "its Table 3 fits row rates), " + ("c the WPGD cost matrix." if run.cost is not None else
                                                           "c the uniform cost 1 − I: S is then the sum of the "
                                                           "per-class error rates."))
             show_table(report.per_class_frame(), "attack-per-class", key="atk-perclass", hide_index=True)
@@ -141,9 +143,9 @@ def _sweep_eta(req: ar.AttackRequest, ds, eps0: float, which, eps_text: str, ste
 
 
 def export(req: ar.AttackRequest, run: ar.AttackRun) -> None:
-    """The adversarial series as NPZ and CSV (they load back as datasets), and the handoff to Explain."""
+    """The adversarial series as NPZ and CSV (they load back as datasets), and the handoff to Explain and Review."""
     with guard("Could not write the files"):
         series_downloads(ar.export_files(req), f"{req.attack}-adversarial", key="dl", what="Adversarial series")
-    if st.button("Send to Explain", key="atk_handoff"):
+    if st.button("Send to Explain and Review", key="atk_handoff"):
         st.session_state[state.ADVERSARIAL] = ar.handoff(req, run)
         st.success(HANDOFF_TEXT)

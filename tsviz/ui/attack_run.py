@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from tsviz.ui.cache import get_dataset, get_model, model_key
+from tsviz.ui.run_record_core import recorded_call
 
 __all__ = ["SELECTION_MODES", "AttackRequest", "AttackRun", "attack_run", "attacked_series", "spectra", "latent_shift",
            "robustness_score", "sweep", "sweep_attacks", "sweep_cost", "SWEEP_DEFAULTS", "SWEEP_STEPS",
@@ -126,8 +127,9 @@ def _check_finite(report) -> None:
 
 
 def attack_run(req: AttackRequest, progress: Progress = None) -> AttackRun:
-    """Run (or fetch from the session's cache) the attack of ``req``."""
-    return _attack_run(req, model_key(req.model), _progress=progress)
+    """Run (or fetch from the session's cache) the attack of ``req``; with ``progress`` (the page's
+    button) a run that computes is recorded in the run store (:mod:`tsviz.ui.run_record`)."""
+    return recorded_call("attack.run", (req,), lambda p: _attack_run(req, model_key(req.model), _progress=p), progress)
 
 
 def attacked_series(req: AttackRequest, run: AttackRun) -> np.ndarray:
@@ -217,9 +219,11 @@ def _sweep(req: AttackRequest, mkey: tuple[str, float], attacks: tuple[str, ...]
 def sweep(req: AttackRequest, attacks: tuple[str, ...], eps_values: tuple[float, ...], eps0: float,
           steps: int = SWEEP_STEPS, progress: Progress = None):
     """Accuracy and precision against the budget for several attacks on the run's series
-    (:func:`tsviz.attacks.sweep`; default hyperparameters, step sizes scaled with eps)."""
-    return _sweep(req, model_key(req.model), tuple(attacks), tuple(eps_values), float(eps0), int(steps),
-                  _progress=progress)
+    (:func:`tsviz.attacks.sweep`; default hyperparameters, step sizes scaled with eps); recorded with
+    its attack run when ``progress`` is given (see :func:`attack_run`)."""
+    key = (req, tuple(attacks), tuple(eps_values), float(eps0), int(steps))
+    return recorded_call("attack.sweep", key, lambda p: _sweep(req, model_key(req.model), *key[1:], _progress=p),
+                         progress, bases=lambda: [("attack.run", (req,), attack_run(req))])
 
 
 @st.cache_data(scope="session", max_entries=MAX_ENTRIES, show_spinner="Writing the files…")
@@ -248,7 +252,7 @@ def history_key(report) -> str:
 
 
 def handoff(req: AttackRequest, run: AttackRun) -> dict[str, Any]:
-    """The adversarial examples for the Explain page of this session."""
+    """The adversarial examples for the Explain and Review pages of this session."""
     r = run.report
     return {"x": attacked_series(req, run), "x_adv": r.x_adv, "y": r.y_true, "adv_pred": r.adv_pred,
             "indices": run.indices, "split": req.split, "spec": req.spec, "model_path": req.model,

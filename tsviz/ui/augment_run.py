@@ -16,6 +16,7 @@ import streamlit as st
 
 from tsviz.ui import state, workspace
 from tsviz.ui.cache import get_dataset, get_model, model_key
+from tsviz.ui.run_record_core import recorded, recorded_call
 
 __all__ = ["AUG_LABELS", "RECIPES", "needs", "saved_odenets", "shipped_odenet", "odenet_info", "current_odenet",
            "get_odenet", "fit_and_save_odenet", "odenet_eta", "odenet_derivative", "augmented_examples",
@@ -111,18 +112,20 @@ def fit_and_save_odenet(ds, spec: str, *, epochs: int | None, seed: int, device:
     test split (:func:`tsviz.augment.odenet_quality`), save it to the workspace's ``odenets/`` (a
     taken name gets a suffix; nothing is written anywhere else) and make it this session's ODENet
     for ``spec``; returns ``(fit, slot, requested name)``. Nothing is stored when the fit fails or
-    is stopped."""
+    is stopped. Recorded in the run store as an ``augmentation`` run (:mod:`tsviz.ui.run_record`)."""
     from tsviz.augment import fit_odenet, odenet_quality, save_odenet
 
-    fit = fit_odenet(ds.X_train, epochs=int(epochs) if epochs else None, seed=int(seed), device=device,
-                     progress=progress)
-    odenet = fit.odenet.to("cpu")
-    quality = odenet_quality(odenet, ds.X_test)
-    name = f"{workspace.safe_name(ds.name)}-odenet-e{len(fit.history)}-s{int(seed)}"
-    with workspace.checkpoint_slot(state.user_odenet_dir(), name) as slot:  # a taken name -> name-2
-        save_odenet(odenet, slot.staging, {"dataset": spec, "dataset_name": ds.name, **fit.summary(),
-                                           "quality": {**quality.summary(), "split": "test"},
-                                           "history": [float(v) for v in fit.history]})
+    with recorded("augmentation", what="augment.odenet", key=(spec, epochs, int(seed), device)) as rec:
+        fit = fit_odenet(ds.X_train, epochs=int(epochs) if epochs else None, seed=int(seed), device=device,
+                         progress=progress)
+        odenet = fit.odenet.to("cpu")
+        quality = odenet_quality(odenet, ds.X_test)
+        name = f"{workspace.safe_name(ds.name)}-odenet-e{len(fit.history)}-s{int(seed)}"
+        with workspace.checkpoint_slot(state.user_odenet_dir(), name) as slot:  # a taken name -> name-2
+            save_odenet(odenet, slot.staging, {"dataset": spec, "dataset_name": ds.name, **fit.summary(),
+                                               "quality": {**quality.summary(), "split": "test"},
+                                               "history": [float(v) for v in fit.history]})
+        rec.result(fit, extra={"path": str(slot.final), "quality": quality.summary()})
     st.session_state[state.AUG_ODENET] = {**odenet_info(str(slot.final), spec, source="fitted"),
                                           "summary": fit.summary()}
     return fit, slot, name
@@ -365,5 +368,7 @@ def compare_eta(paths: list[str], n: int, bim_eps: float, bim_steps: int, eps_va
 
 def compare_run(req: CompareRequest, progress: Progress = None) -> dict[str, Any]:
     """Clean / FGSM / BIM accuracy (:func:`tsviz.training.robustness.robustness_table`), PGD accuracy
-    against eps and latent PCAs of every model on the same test series."""
-    return _compare(req, tuple(model_key(p) for p, _ in req.models), _progress=progress)
+    against eps and latent PCAs of every model on the same test series; with ``progress`` (the page's
+    button) a comparison that computes is recorded in the run store (:mod:`tsviz.ui.run_record`)."""
+    return recorded_call("augment.compare", (req,),
+                         lambda p: _compare(req, tuple(model_key(m) for m, _ in req.models), _progress=p), progress)

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from tsviz.ui.cache import get_dataset, get_model, model_key
+from tsviz.ui.run_record_core import recorded_call
 
 __all__ = ["ConfigSpec", "CertifyRequest", "CertifyRun", "certify_run", "margins", "ablation", "attack_rates",
            "soundness", "radius_curves", "series_table", "settings_json", "acr_metrics", "summary_caption",
@@ -109,8 +110,14 @@ def _certify_run(req: CertifyRequest, mkeys: tuple, _progress: Progress = None) 
 
 def certify_run(req: CertifyRequest, progress: Progress = None) -> CertifyRun:
     """Certify (or fetch from the session's cache) every configuration of ``req``
-    (:func:`tsviz.certify.certify_configs`)."""
-    return _certify_run(req, req.model_keys(), _progress=progress)
+    (:func:`tsviz.certify.certify_configs`); with ``progress`` (the page's button) a run that computes
+    is recorded in the run store (:mod:`tsviz.ui.run_record`), as are the analyses below."""
+    return recorded_call("certify.run", (req,), lambda p: _certify_run(req, req.model_keys(), _progress=p), progress)
+
+
+def _base(req: CertifyRequest):
+    """The certification an analysis of ``req`` stands on (stored with the analysis)."""
+    return lambda: [("certify.run", (req,), certify_run(req))]
 
 
 def certified_series(req: CertifyRequest, run: CertifyRun) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +156,9 @@ def _ablation(req: CertifyRequest, mkeys: tuple, label: str, sizes: tuple, keeps
 
 def ablation(req: CertifyRequest, label: str, sizes, keeps, progress: Progress = None):
     """Ensemble size m and keep ratio p of a self-ensemble on the same series (:func:`tsviz.certify.ablation`)."""
-    return _ablation(req, req.model_keys(), label, tuple(sizes), tuple(keeps), _progress=progress)
+    key = (req, label, tuple(sizes), tuple(keeps))
+    return recorded_call("certify.ablation", key, lambda p: _ablation(req, req.model_keys(), *key[1:], _progress=p),
+                         progress, bases=_base(req))
 
 
 @st.cache_data(scope="session", max_entries=MAX_ENTRIES, show_spinner=False)
@@ -165,8 +174,10 @@ def _attack_rates(req: CertifyRequest, mkeys: tuple, eps_values: tuple, steps: i
 
 def attack_rates(req: CertifyRequest, eps_values, steps: int, draws: int, n_series: int, progress: Progress = None):
     """PGD-L2 success on the bare model and on each smoothed classifier (:func:`tsviz.certify.attack_success_rates`)."""
-    return _attack_rates(req, req.model_keys(), tuple(eps_values), int(steps), int(draws), int(n_series),
-                         _progress=progress)
+    key = (req, tuple(eps_values), int(steps), int(draws), int(n_series))
+    return recorded_call("certify.attack_rates", key,
+                         lambda p: _attack_rates(req, req.model_keys(), *key[1:], _progress=p), progress,
+                         bases=_base(req))
 
 
 @st.cache_data(scope="session", max_entries=MAX_ENTRIES, show_spinner=False)
@@ -186,8 +197,9 @@ def _soundness(req: CertifyRequest, mkeys: tuple, label: str, fractions: tuple, 
 def soundness(req: CertifyRequest, label: str, fractions, directions: int, pgd_steps: int, n_series: int,
               progress: Progress = None):
     """Attacks inside the certified radii of one classifier (:func:`tsviz.certify.soundness_check`)."""
-    return _soundness(req, req.model_keys(), label, tuple(fractions), int(directions), int(pgd_steps), int(n_series),
-                      _progress=progress)
+    key = (req, label, tuple(fractions), int(directions), int(pgd_steps), int(n_series))
+    return recorded_call("certify.soundness", key, lambda p: _soundness(req, req.model_keys(), *key[1:], _progress=p),
+                         progress, bases=_base(req))
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from tsviz.ui.cache import get_dataset, get_model, model_key
+from tsviz.ui.run_record_core import recorded_call
 
 __all__ = ["METHOD_LABELS", "ExplainRequest", "ExplainRun", "explain_run", "adversarial_digest", "relevance_table",
            "settings_json", "BackdoorRequest", "backdoor_run", "backdoor_model", "backdoor_stem", "backdoor_facts",
@@ -108,8 +109,11 @@ def explain_run(req: ExplainRequest, adversarial: dict[str, Any] | None = None,
                 progress: Progress = None) -> ExplainRun:
     """Explain (or fetch from the session's cache) the series of ``req`` with every method
     (:func:`tsviz.explain.explain_methods`); clean and adversarial series together when
-    ``req.adversarial`` names the handoff ``adversarial``."""
-    return _explain_run(req, model_key(req.model), _adversarial=adversarial, _progress=progress)
+    ``req.adversarial`` names the handoff ``adversarial``. With ``progress`` (the page's button) a run
+    that computes is recorded in the run store (:mod:`tsviz.ui.run_record`), with the handoff."""
+    return recorded_call("explain.run", (req,),
+                         lambda p: _explain_run(req, model_key(req.model), _adversarial=adversarial, _progress=p),
+                         progress, extra={"adversarial": adversarial} if req.adversarial is not None else None)
 
 
 def relevance_table(run: ExplainRun):
@@ -175,8 +179,10 @@ def _backdoor_run(req: BackdoorRequest, mkey: tuple[str, float], _progress: Prog
 
 
 def backdoor_run(req: BackdoorRequest, progress: Progress = None):
-    """``(demo, indices)``: NeuroMask on clean and triggered beats (:func:`tsviz.explain.backdoor_demo`)."""
-    return _backdoor_run(req, model_key(backdoor_stem()), _progress=progress)
+    """``(demo, indices)``: NeuroMask on clean and triggered beats (:func:`tsviz.explain.backdoor_demo`);
+    recorded like :func:`explain_run`."""
+    return recorded_call("explain.backdoor", (req,),
+                         lambda p: _backdoor_run(req, model_key(backdoor_stem()), _progress=p), progress)
 
 
 def backdoor_facts(model, trig, ds) -> list[tuple]:

@@ -30,6 +30,7 @@ PAGES = {
     "pages/3_Attack.py": "Attack",
     "pages/4_Certify.py": "Certify",
     "pages/5_Explain.py": "Explain",
+    "pages/7_Review.py": "Review",
     "pages/8_Lessons.py": "Lessons",
 }
 #: session_state keys of the shared sidebar (tsviz.ui.state and tsviz.ui.sidebar's widget keys).
@@ -150,7 +151,8 @@ LESSONS: tuple[Lesson, ...] = (
                  "about as many labels or more: robustness must be measured with strong attacks.",
                  "- The Sizes tab shows every perturbation at or under 0.02 mV (L∞), and the SNR in dB.\n"
                  "- The Spectra tab: the perturbation spreads over frequencies a band-pass filter would keep.\n"
-                 "- Ask: would a clinician notice? (The Review page of the roadmap asks exactly that.)"),
+                 "- Ask: would a clinician notice? The Review page shows the beat on ECG paper, with the numbers "
+                 "a clinician asks for."),
             Step("How little it takes: accuracy against the budget", "pages/3_Attack.py",
                  (*_PGD, ("sweep_attacks", ["fgsm", "pgd"]), ("sweep_eps", "0, 0.005, 0.01, 0.02, 0.05")),
                  "sweep_go", "Run sweep", "Budget sweep",

@@ -34,6 +34,7 @@ from tsviz.ui import state, workspace
 from tsviz.ui.caps import cap
 from tsviz.ui.errors import flash, show_error
 from tsviz.ui.progress import format_seconds
+from tsviz.ui.run_record_core import recorded
 
 __all__ = ["TrainSettings", "architectures_for", "training_form", "train_and_save", "notice_cancelled",
            "training_cost", "training_eta", "seconds_per_series", "Preset", "MODEL_PRESETS"]
@@ -325,8 +326,9 @@ def train_and_save(ds, settings: TrainSettings, *, device: str, hp: dict[str, An
     ss = st.session_state
     rows: dict[str, list] = {}
     try:
-        with la.long_action(marker, f"Training {clean} ({settings.arch}, up to {settings.epochs} epochs)…",
-                            cancel_label="Cancel training") as bar:
+        with recorded("training", what="training.fit", key=(settings, hp, ds.spec)) as rec, \
+                la.long_action(marker, f"Training {clean} ({settings.arch}, up to {settings.epochs} epochs)…",
+                               cancel_label="Cancel training") as bar:
             chart = st.empty()
             n_fit = training_cost(ds, settings.epochs, 1)["n_fit"]
             within = _WithinEpoch(bar, settings.epochs, -(-n_fit // settings.batch_size))
@@ -345,6 +347,8 @@ def train_and_save(ds, settings: TrainSettings, *, device: str, hp: dict[str, An
                 save(model.to("cpu"), slot.staging,
                      {"name": slot.name, "history": {k: v.tolist() for k, v in result.history.items()}})
             chart.empty()
+            rec.update(model=str(slot.final))
+            rec.result(result, extra={"path": str(slot.final), "name": slot.name})
     except Exception as exc:  # noqa: BLE001 - shown to the user; nothing was published
         show_error(exc, "Training failed")
         return None

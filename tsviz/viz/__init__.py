@@ -25,7 +25,8 @@ Size
     Long series are decimated for drawing (:func:`tsviz.viz.style.decimate_minmax`, at most
     :data:`tsviz.viz.style.MAX_POINTS_PER_TRACE` points per trace), never the data behind them.
 
-Modules by subject: data and model figures, attack, certification, augmentation; the Explain page's
+Modules by subject: data and model figures, attack, certification, augmentation, ECG paper (the Review
+page, :mod:`tsviz.viz.ecg_paper`); the Explain page's
 figures are split into relevance, method comparison, NeuroMask, faithfulness and backdoor modules
 (all re-exported by :mod:`tsviz.viz.explain_figures`). Downloads through :mod:`tsviz.viz.export`.
 """
@@ -65,6 +66,7 @@ from tsviz.viz.data_figures import (
     psd_figure,
     samples_figure,
 )
+from tsviz.viz.ecg_paper import ecg_paper_figure
 from tsviz.viz.explain_figures import (
     faithfulness_auc_figure,
     faithfulness_figure,
@@ -85,9 +87,11 @@ from tsviz.viz.model_figures import (
     per_class_metrics_figure,
     training_curves_figure,
 )
+from tsviz.viz.runs_figures import curves_overlay_figure, metrics_bar_figure
 from tsviz.viz.style import apply_layout, class_color, class_colors
 
 __all__ = [
+    "curves_overlay_figure", "metrics_bar_figure",
     "samples_figure", "class_balance_figure", "class_profile_figure", "psd_figure", "pca_figure",
     "confusion_matrix_figure", "latent_figure", "entropy_figure", "training_curves_figure",
     "per_class_metrics_figure",
@@ -103,4 +107,5 @@ __all__ = [
     "trigger_overlay_figure", "relevance_from_attribution",
     "derivative_figure", "augmented_examples_figure", "robustness_table_figure", "accuracy_eps_figure",
     "latent_pca_grid_figure", "training_compare_figure",
+    "ecg_paper_figure",
 ]
