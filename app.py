@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/6_Augment.py", title="Augment", icon=":material/auto_fix_high:", url_path="Augment"),
     st.Page("pages/7_Review.py", title="Review", icon=":material/monitor_heart:", url_path="Review"),
     st.Page("pages/9_Runs.py", title="Runs", icon=":material/history:", url_path="Runs"),
+    st.Page("pages/10_Reproduce.py", title="Reproduce", icon=":material/science:", url_path="Reproduce"),
     st.Page("pages/8_Lessons.py", title="Lessons", icon=":material/school:", url_path="Lessons"),
 ]
 page = st.navigation(PAGES)

@@ -8,7 +8,7 @@ from tsviz.ui import certify_panels as panels  # noqa: E402
 from tsviz.ui import certify_run as cr  # noqa: E402
 from tsviz.ui import state  # noqa: E402
 from tsviz.ui.cache import model_choices  # noqa: E402
-from tsviz.ui.certify_form import certify_setup  # noqa: E402
+from tsviz.ui.certify_form import certify_setup, threshold_input  # noqa: E402
 from tsviz.ui.downloads import show_figure, show_table  # noqa: E402
 from tsviz.ui.errors import guard  # noqa: E402
 from tsviz.ui.export_panel import json_download  # noqa: E402
@@ -27,6 +27,7 @@ if not choices:
 
 with st.container(border=True):
     setup = certify_setup(sel, choices)
+    threshold = threshold_input(ds)
     go = st.button("Certify", type="primary", key="cert_run")
     notice_cancelled("cert_run")
     if go:
@@ -48,11 +49,15 @@ X, y = cr.certified_series(req, run)
 table = cmp.table
 metric_row(cr.acr_metrics(table, unit))
 st.caption(cr.summary_caption(req, table, unit))
+panels.ceiling_warning(req, run)
+certs = panels.clinical_panel(req, run, threshold)
+line, line_label = panels.clinical_threshold(certs, unit)
 
 
 @st.fragment
 def curves_tab() -> None:
-    show_figure(viz.accuracy_radius_figure({k: (cmp.radii, v) for k, v in cmp.curves.items()}, unit=unit),
+    show_figure(viz.accuracy_radius_figure({k: (cmp.radii, v) for k, v in cmp.curves.items()}, unit=unit,
+                                           threshold=line, threshold_label=line_label),
                 "certified-accuracy-vs-radius", key="cert_curves")
     show_table(table, "certification-summary", key="cert_table", hide_index=True)
     st.caption("Certified accuracy at r: share of series predicted correctly with radius ≥ r (inclusive); "
@@ -68,6 +73,8 @@ def series_tab() -> None:
                                                 title=f"{label}: series #{idx[i]}", prediction=int(r.prediction[i]),
                                                 label=int(y[i]), class_names=ds.class_names),
                     f"certified-series-{idx[i]}-{label}", key=f"cert_sig_{k}")
+        if certs:
+            st.caption(certs[label].statements[i])
 
 
 @st.fragment
@@ -87,7 +94,7 @@ def radius_tab() -> None:
 
 @st.fragment
 def export_tab() -> None:
-    show_table(cr.series_table(req, run), "certified-series", key="cert_export", hide_index=True)
+    show_table(panels.clinical_table(req, run, certs), "certified-series", key="cert_export", hide_index=True)
     json_download(cr.settings_json(req, run), "certification.json", key="cert_dl_json",
                   label="⬇ Settings and masks (JSON)")
 

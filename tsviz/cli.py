@@ -10,6 +10,7 @@ Commands
 ``explain`` NeuroMask and Captum relevances scored by deletion/insertion AUC, or the backdoor demo
 ``augment`` fit an ODENet (``--fit-odenet``) or write augmented copies of a dataset's series
 ``runs``    list, show, export or delete recorded runs (:mod:`tsviz.runs.cli`)
+``reproduce`` a paper's table beside tsviz's measurement, with a verdict (:mod:`tsviz.reproduce.cli`)
 
 ``train``, ``attack``, ``certify``, ``explain`` and ``augment`` are recorded in the run store
 (:mod:`tsviz.runs`: ``TSVIZ_DB_URL``, else ``runs.sqlite3`` under ``TSVIZ_HOME``) with their
@@ -315,7 +316,8 @@ def _cmd_augment(args: argparse.Namespace) -> Any:
     if args.fit_odenet:
         if not args.out:
             raise ValueError("--out is required with --fit-odenet (the ODENet checkpoint stem)")
-        res = fit_odenet(ds.X_train, epochs=args.epochs, seed=args.seed, device=args.device, progress=progress)
+        res = fit_odenet(ds.X_train, epochs=args.epochs, seed=args.seed, device=args.device, progress=progress,
+                         objective=args.objective)
         path = save_odenet(res.odenet.to("cpu"), args.out, {"dataset": ds.spec, **res.summary()})
         _note(args, dataset=ds, model={"id": str(path), "path": str(path), "arch": "odenet"})
         return {"odenet": str(path), "dataset": ds.spec, **res.summary()}
@@ -505,6 +507,9 @@ def _add_augment(sub, caps: dict[str, Any]) -> None:
                     help="fit an ODENet on the training split and save it to --out")
     sp.add_argument("--epochs", type=int, default=None,
                     help=f"ODENet epochs (default: about 3,000 optimiser steps; at most {caps['augment']['epochs']:,})")
+    sp.add_argument("--objective", default="one_step", choices=["one_step", "rollout"],
+                    help="ODENet fit objective: one_step (teacher forcing, tsviz's default) or rollout (the "
+                         "augmentation paper's eq. 2 over the whole series); with --fit-odenet")
     sp.add_argument("--odenet", default=None, help="ODENet checkpoint for the gradient-guided augmentations")
     sp.add_argument("--methods", default=",".join(AUGMENTATIONS))
     sp.add_argument("--model", default="resnet", help="classifier for out_sign_grad")
@@ -537,6 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_runs_parser(sub)
     add_record_flags(sub)
+    from tsviz.reproduce.cli import add_reproduce_parser
+
+    add_reproduce_parser(sub)  # records its own runs (kind "reproduction")
     return p
 
 

@@ -38,9 +38,12 @@ MEMBERS = {
     "augmented": lambda: ("augmented", {"odenet": ODENet(hidden=4)}),
     "augmented-in_sign_grad": lambda: ("augmented", {"augmentation": "in_sign_grad", "odenet": ODENet(hidden=4),
                                                      "eps_max": 0.1}),
+    "consistency-0.25": lambda: ("consistency-0.25", {}),
+    "smoothadv-0.25": lambda: ("smoothadv-0.25", {"eps": 0.5, "steps": 2, "m": 2}),
 }
 STOCHASTIC = {"gaussian-0.25", "masked_gaussian-0.25-binomial", "masked_gaussian-0.25-continuous-0.5", "backdoor",
-              "jacobian-projections", "pgd_at", "wpgd_at", "augmented-in_sign_grad"}
+              "jacobian-projections", "pgd_at", "wpgd_at", "augmented-in_sign_grad",
+              "consistency-0.25", "smoothadv-0.25"}
 #: member id -> hyperparameters that must be refused with a TrainingError (name -> value)
 BAD_HP = {
     "standard": {"label_smoothing": 1.0},
@@ -58,6 +61,8 @@ BAD_HP = {
     "wpgd_at": {"steps": 0},
     "augmented": {"augmentation": "nope"},
     "augmented-in_sign_grad": {"eps_max": 1e300},
+    "consistency-0.25": {"lam": -1.0},
+    "smoothadv-0.25": {"eps": 1e300},
 }
 IDS = list(MEMBERS)
 

@@ -29,12 +29,48 @@ from tsviz.attacks.base import (
 )
 from tsviz.attacks.errors import AttackError
 from tsviz.attacks.objectives import attack_success
-from tsviz.core import check_bool, check_int, check_positive, check_real
+from tsviz.core import check_bool, check_int, check_positive, check_real, with_presets
 
-__all__ = ["GenAttack", "adaptive_parameters", "update_plateaus", "fitness", "upsample"]
+__all__ = ["GenAttack", "adaptive_parameters", "update_plateaus", "fitness", "upsample", "GENATTACK_PRESETS",
+           "GENATTACK_PRESET_SOURCES", "PAPER_MAX_QUERIES"]
 
 #: Eq. (2.1)-(2.2): initial mutation probability / range and their decay per plateau.
 RHO_START, ALPHA_START, DECAY = 0.5, 0.4, 0.9
+
+#: Selection temperature of the authors' ``GenAttack2`` class (``genattack_tf2.py`` in
+#: github.com/nesl/adversarial_genattack, constructor default ``temp=0.3``); the dissertation states
+#: no value. (The same repository's ``main.py`` passes its own flag default ``--temp=0.1``, as do the
+#: README's MNIST and CIFAR-10 commands: tsviz's default 0.1 is that value.)
+PAPER_TEMPERATURE = 0.3
+
+#: ``GenAttack(eps, preset=...)``: the dissertation's settings (M. Alzantot, "Secure and private
+#: machine learning for smart devices", UCLA 2019, ch. 2; GenAttack, Alzantot et al., GECCO 2019).
+#: ``"paper"``: section 2.6 "Hyperparameters" for MNIST and CIFAR-10 (the small inputs, as time
+#: series are): population ``N = 6``, mutation probability ``rho = 5e-2``, step size
+#: ``alpha = 1.0`` (of ``delta_max``), fixed (no adaptive scaling, which the chapter uses for
+#: ImageNet only), one elite (Algorithm 1), no dimensionality reduction; temperature 0.3
+#: (:data:`PAPER_TEMPERATURE`). ``"paper_adaptive"``: the ImageNet setting of sections 2.5.1.2 and
+#: 2.6: adaptive ``rho``/``alpha`` (eq. 2.1-2.2) with floors ``rho_min = 0.1``, ``alpha_min =
+#: 0.15``, a plateau after 100 generations without improvement, ``N = 6``, one elite, temperature
+#: 0.3 (the chapter's ``d' = 96`` of 299 pixels is an image size; ``dim_reduction`` stays the
+#: caller's). The query budgets (100,000 for MNIST/CIFAR-10, 1,000,000 for ImageNet) are run
+#: lengths and stay the caller's (:data:`PAPER_MAX_QUERIES`).
+GENATTACK_PRESETS = {
+    "paper": {"population": 6, "rho": 0.05, "alpha": 1.0, "adaptive": False, "elitism": 1,
+              "dim_reduction": 1.0, "temperature": PAPER_TEMPERATURE},
+    "paper_adaptive": {"population": 6, "rho": 0.1, "alpha": 0.15, "adaptive": True, "patience": 100,
+                       "elitism": 1, "temperature": PAPER_TEMPERATURE},
+}
+#: Where each preset's values come from (quoted in error messages and on the Attack page).
+GENATTACK_PRESET_SOURCES = {
+    "paper": "Alzantot 2019 dissertation sec. 2.6, MNIST/CIFAR-10: N 6, rho 0.05, alpha 1.0, fixed; "
+             "temperature 0.3 from the authors' GenAttack2 class",
+    "paper_adaptive": "Alzantot 2019 dissertation sec. 2.5.1.2 and 2.6, ImageNet: adaptive rho/alpha with floors "
+                      "0.1/0.15, plateau 100; temperature 0.3 from the authors' GenAttack2 class",
+}
+#: The dissertation's query budget per image (section 2.6) for MNIST/CIFAR-10 (``"paper"``) and
+#: ImageNet (``"paper_adaptive"``), for a caller that wants the paper's run length too.
+PAPER_MAX_QUERIES = {"paper": 100_000, "paper_adaptive": 1_000_000}
 
 
 # --------------------------------------------------------------------------- pieces (public for tests)
@@ -159,7 +195,10 @@ class GenAttack(Attack):
         Mutation range as a fraction of ``eps``, in ``(0, 1]``. With ``adaptive=True`` it is the floor
         ``alpha_min`` of eq. (2.2) (chapter: 0.15), otherwise the fixed range.
     temperature : float
-        Selection temperature ``tau`` (> 0).
+        Selection temperature ``tau`` (> 0). Default 0.1: the value the authors' run script passes
+        (``main.py``'s ``--temp`` default and the README's MNIST/CIFAR-10 commands), kept as the
+        default for that reason; ``preset="paper"`` uses 0.3, the default of the authors'
+        ``GenAttack2`` class, which ``main.py`` overrides (the dissertation gives no value).
     elitism : int
         Fittest members copied unchanged into the next generation, in ``[0, population - 1]``
         (chapter: 1).
@@ -177,6 +216,11 @@ class GenAttack(Attack):
     bounds : (lo, hi) or None
         Valid signal range (floats or per channel); every candidate is clipped into it (assumes ``x``
         lies inside it, so the L-inf budget still holds).
+    preset : {None, "paper", "paper_adaptive"}
+        A named setting (:data:`GENATTACK_PRESETS`) filled into the arguments not given; an argument
+        given with another value than the preset's raises :class:`AttackError` (at construction:
+        the preset decides what is stored). ``None`` (default): tsviz's settings above, which
+        follow the dissertation's adaptive (ImageNet) schedule with temperature 0.1.
 
     Notes
     -----
@@ -201,9 +245,11 @@ class GenAttack(Attack):
     #: ``alpha`` is a fraction of ``eps`` (``tsviz.attacks.with_eps`` must not rescale it).
     eps_scaled = ()
 
+    @with_presets(GENATTACK_PRESETS, error=AttackError, source=GENATTACK_PRESET_SOURCES)
     def __init__(self, eps: float, population: int = 6, generations: int = 1000, rho: float = 0.1,
                  alpha: float = 0.15, temperature: float = 0.1, elitism: int = 1, dim_reduction: float | int = 1.0,
-                 adaptive: bool = True, patience: int = 100, max_queries: int | None = None, bounds=None) -> None:
+                 adaptive: bool = True, patience: int = 100, max_queries: int | None = None, bounds=None,
+                 preset: str | None = None) -> None:
         self.eps = eps
         self.population = population
         self.generations = generations
@@ -216,6 +262,7 @@ class GenAttack(Attack):
         self.patience = patience
         self.max_queries = max_queries
         self.bounds = bounds
+        self.preset = preset
 
     def validate(self) -> None:
         """Raise :class:`AttackError` naming the first bad hyperparameter."""
@@ -239,6 +286,9 @@ class GenAttack(Attack):
         check_bool("adaptive", self.adaptive, error=AttackError)
         check_int("patience", self.patience, 1, MAX_GENERATIONS, error=AttackError)
         check_max_queries(self.max_queries)
+        if self.preset is not None and self.preset not in GENATTACK_PRESETS:
+            raise AttackError(f"preset must be None or one of {', '.join(map(repr, GENATTACK_PRESETS))}; "
+                              f"got {self.preset!r}")
 
     def cost_factors(self, n: int) -> dict[str, int]:
         """Queries: ``series x population x generations``, or ``series x max_queries`` when that is

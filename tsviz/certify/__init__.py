@@ -40,6 +40,16 @@ Cost
     (:mod:`tsviz.certify.costs`: :func:`certification_cost`, :func:`ablation_cost`,
     :func:`scores_cost`, :func:`attack_rates_cost`, :func:`soundness_cost`, the factors it holds to
     :func:`tsviz.core.max_cost`), so a page can show an estimate of the time before a run.
+Ceiling
+    ``n`` estimation draws certify at most :func:`radius_ceiling` (all ``n`` votes for one class);
+    :func:`n_for_radius` inverts it and :func:`ceiling_report` says how many radii of a result sit
+    there (:mod:`tsviz.certify.ceiling`), so a page can warn when a comparison measures ``n``.
+Clinical certificate
+    :func:`invisible_l2` turns a visibility threshold (mV peak, default 0.05: half a small square
+    at 10 mm/mV) into the L2 radius that covers every edit below it (``peak * sqrt(T C)``),
+    :func:`largest_invisible_peak` a radius into the largest peak it covers, and
+    :func:`clinical_certificate` states per beat and for the set whether a result is certified
+    correct against every such edit (:mod:`tsviz.certify.clinical`).
 Caps
     :data:`CAPS` (parameter -> largest value, :mod:`tsviz.certify.caps`) is the one place the
     library, the CLI and the app read their limits from; the product of a call's factors is held to
@@ -68,6 +78,17 @@ from tsviz.certify.bounds import (
                                   simultaneous_bounds,
 )
 from tsviz.certify.caps import CAPS, MAX_MASKS, MAX_N, MAX_N0
+from tsviz.certify.ceiling import CeilingReport, ceiling_report, n_for_radius, radius_ceiling
+from tsviz.certify.clinical import (
+                                  DEFAULT_THRESHOLD_MV,
+                                  VOLTAGE_UNITS,
+                                  ClinicalCertificate,
+                                  clinical_certificate,
+                                  invisible_l2,
+                                  is_voltage_unit,
+                                  largest_invisible_peak,
+                                  mv_per_unit,
+)
 from tsviz.certify.compare import CertConfig, Comparison, certify_configs
 from tsviz.certify.costs import (
                                  ablation_cost,
@@ -95,4 +116,7 @@ __all__ = [
     "CertConfig", "Comparison", "certify_configs", "ablation", "NoiseMargins", "noise_margins",
     "SoftSmoothed", "attack_success_rates", "SoundnessReport", "soundness_check",
     "certification_cost", "ablation_cost", "scores_cost", "attack_rates_cost", "soundness_cost",
+    "radius_ceiling", "n_for_radius", "ceiling_report", "CeilingReport",
+    "invisible_l2", "largest_invisible_peak", "clinical_certificate", "ClinicalCertificate", "mv_per_unit",
+    "is_voltage_unit", "VOLTAGE_UNITS", "DEFAULT_THRESHOLD_MV",
 ]

@@ -9,10 +9,11 @@
 * :mod:`tsviz.core.budgets` — budgets checked against the data's scale and float32's range;
 * :mod:`tsviz.core.cost` — the one cap on a call's total cost (model evaluations);
 * :mod:`tsviz.core.metrics` — confusion counts and trapezoid areas;
-* :mod:`tsviz.core.arrays` — read-only array views.
+* :mod:`tsviz.core.arrays` — read-only array views;
+* :mod:`tsviz.core.presets` — named settings (``preset="paper"``): :func:`with_presets`, :func:`matching_preset`.
 
 The names below are loaded on first use, so that ``tsviz.core.errors``, ``validation``, ``lists``,
-``metrics`` and ``arrays`` can be imported without torch (the figure modules need that).
+``metrics``, ``arrays`` and ``presets`` can be imported without torch (the figure modules need that).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ _WHERE = {
     "check_seed": "validation", "MAX_SEED": "validation",
     "parse_numbers": "lists", "parse_names": "lists", "split_list": "lists", "format_list": "lists",
     "readonly": "arrays",
+    "with_presets": "presets", "preset_values": "presets", "matching_preset": "presets",
 }
 
 __all__ = sorted(_WHERE)

@@ -11,7 +11,8 @@ Constructor and call shape
     a finite scalar tensor with a graph to the model's parameters, for a batch ``x`` ``(b, C, T)``
     in signal units and ``y`` ``(b,)`` int64, ``model`` in training mode (the protocol is
     :class:`~tsviz.training.recipes.Recipe`; optional ``passes_per_series``, ``check``,
-    ``card_info``, ``card_metrics`` are described in :mod:`tsviz.training.recipes`). By name:
+    ``card_info``, ``card_metrics``, ``start_epoch`` and ``uses_index`` are described in
+    :mod:`tsviz.training.recipes`). By name:
     ``get_recipe("pgd_at", eps=0.1)`` or ``get_recipe("gaussian-0.25")`` (a zoo name carrying its
     hyperparameters, read by :func:`parse_recipe_name` and written by :func:`format_recipe_name`).
     ``fit(model, dataset, *, recipe="standard", epochs, seed, progress=None, **hp) -> FitResult``
@@ -56,6 +57,7 @@ Registration
     :func:`register_recipe` adds a recipe defined outside tsviz.
 """
 from tsviz.attacks import MAX_STEPS as _MAX_ATTACK_STEPS
+from tsviz.training.certified_recipes import MAX_NOISE_DRAWS
 from tsviz.training.errors import TrainingError
 from tsviz.training.fit import MAX_BATCH_SIZE, MAX_EPOCHS, FitResult, fit
 from tsviz.training.nsr_losses import MAX_PROJECTIONS
@@ -72,13 +74,15 @@ from tsviz.training.robustness import TABLE1_ATTACKS, accuracy_vs_eps, robustnes
 
 #: The family's caps, parameter name -> largest value, read by the app and the CLI: epochs and
 #: patience (:data:`MAX_EPOCHS`), batch size (:data:`MAX_BATCH_SIZE`), the inner attack's steps of
-#: ``pgd_at``/``wpgd_at`` (the attacks' ``steps`` cap), the Jacobian's random projections.
+#: ``pgd_at``/``wpgd_at`` (the attacks' ``steps`` cap), the Jacobian's random projections, the noise
+#: draws per series of the certified-robustness recipes (``consistency``, ``smoothadv``).
 CAPS: dict[str, int] = {
     "epochs": MAX_EPOCHS,
     "patience": MAX_EPOCHS,
     "batch_size": MAX_BATCH_SIZE,
     "steps": _MAX_ATTACK_STEPS,
     "projections": MAX_PROJECTIONS,
+    "noise_draws": MAX_NOISE_DRAWS,
 }
 
 __all__ = ["TrainingError", "fit", "FitResult", "CAPS", "MAX_EPOCHS", "MAX_BATCH_SIZE", "RECIPES", "Recipe",

@@ -247,10 +247,16 @@ def fit(
     # Training accuracy is measured in eval mode on a fixed subset (at most 1000 series) per epoch.
     acc_idx = torch.arange(n, device=dev) if n <= 1000 else torch.randperm(n, generator=gen)[:1000].to(dev)
     t_start = time.perf_counter()
+    # optional recipe hooks (tsviz.training.recipes): work on the whole training set before each
+    # epoch (e.g. the augmented recipe's per-epoch / per-run copies), and the batch's rows for loss
+    start_epoch = getattr(rec, "start_epoch", None)
+    wants_index = bool(getattr(rec, "uses_index", False))
 
     with _scoped_rng(seed, dev):
         for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
+            if callable(start_epoch):
+                start_epoch(model, Xtr, ytr, epoch, generator=noise_gen)
             model.train()
             perm = torch.randperm(n, generator=gen).to(dev)
             loss_sum, seen = 0.0, 0
@@ -260,7 +266,8 @@ def fit(
                     continue
                 xb, yb = Xtr[idx], ytr[idx]
                 opt.zero_grad(set_to_none=True)
-                loss = rec.loss(model, xb, yb, generator=noise_gen)
+                loss = (rec.loss(model, xb, yb, generator=noise_gen, index=idx) if wants_index
+                        else rec.loss(model, xb, yb, generator=noise_gen))
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss.item()}); lower lr={lr}")
                 loss.backward()

@@ -11,7 +11,13 @@ its hyperparameters as given in ``__init__`` and checks them when used. Optional
 * ``check(x, n_classes)``: the recipe's settings against the training series ``x`` ``(n, C, T)``
   (e.g. an adversarial recipe's ``eps`` against the data's scale), raising
   :class:`~tsviz.training.TrainingError`;
-* ``card_info(dataset) -> dict`` and ``card_metrics(model, dataset) -> dict``: extra card fields.
+* ``card_info(dataset) -> dict`` and ``card_metrics(model, dataset) -> dict``: extra card fields;
+* ``start_epoch(model, x, y, epoch, *, generator)``: called before every epoch with the training
+  series ``x`` ``(n, C, T)`` and labels ``y`` ``(n,)`` on the training device (``epoch`` from 1;
+  ``generator`` the one ``loss`` gets), for work on the whole set (the ``augmented`` recipe's
+  per-epoch and per-run copies); it leaves the model as found;
+* ``uses_index`` (bool attribute): when true, ``fit`` calls ``loss(model, x, y, *, generator,
+  index)`` with ``index`` ``(b,)`` int64, the batch's rows in the ``x`` given to ``start_epoch``.
 
 Recipes are registered in one place, :data:`tsviz.training.registry.RECIPES`; this module
 imports no other recipe module.

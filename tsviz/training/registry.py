@@ -14,6 +14,7 @@ from typing import Any
 from tsviz.training.adversarial_training import PGDAdversarialTraining, WassersteinAdversarialTraining
 from tsviz.training.augmented_training import AugmentedTraining
 from tsviz.training.backdoor import BackdoorPoisoning
+from tsviz.training.certified_recipes import ConsistencyRegularization, SmoothAdv
 from tsviz.training.errors import TrainingError
 from tsviz.training.noise_recipes import (
     GaussianNoise,
@@ -42,11 +43,18 @@ RECIPES: dict[str, Callable[..., Any]] = {
     "pgd_at": PGDAdversarialTraining,
     "wpgd_at": WassersteinAdversarialTraining,
     "augmented": AugmentedTraining,
+    "consistency": ConsistencyRegularization,
+    "smoothadv": SmoothAdv,
 }
 
 #: What a recipe name with hyperparameters looks like (for messages and the app's help).
-RECIPE_NAME_HELP = ('"gaussian-<sigma>" or "masked_gaussian-<sigma>-<binomial|continuous>[-<keep>]" '
+RECIPE_NAME_HELP = ('"gaussian-<sigma>", "consistency-<sigma>", "smoothadv-<sigma>" or '
+                    '"masked_gaussian-<sigma>-<binomial|continuous>[-<keep>]" '
                     '(e.g. "gaussian-0.25", "masked_gaussian-0.25-binomial")')
+
+#: Recipes whose zoo name carries only ``sigma`` (``"<recipe>-<sigma>"``; other hyperparameters at
+#: their defaults in the name, recorded on the card).
+_SIGMA_ONLY = ("gaussian", "consistency", "smoothadv")
 
 #: ``keep`` of ``masked_gaussian`` when a name does not give it (the paper's default).
 DEFAULT_KEEP = 0.9
@@ -76,7 +84,8 @@ def _parse_float(field: str, what: str, name: str) -> float:
 def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
     """Split a recipe name into ``(recipe, hparams)`` for :func:`get_recipe`.
 
-    ``"gaussian-0.25"`` -> ``("gaussian", {"sigma": 0.25})``;
+    ``"gaussian-0.25"`` -> ``("gaussian", {"sigma": 0.25})`` (likewise ``"consistency-<sigma>"`` and
+    ``"smoothadv-<sigma>"``);
     ``"masked_gaussian-0.25-binomial"`` -> ``("masked_gaussian", {"sigma": 0.25, "kind": "binomial"})``
     (``keep`` left at its default 0.9); ``"masked_gaussian-0.25-continuous-0.5"`` adds
     ``"keep": 0.5``. Any other registered name without fields (``"standard"``, ``"pgd_at"``) gives
@@ -91,10 +100,10 @@ def parse_recipe_name(name: str) -> tuple[str, dict[str, Any]]:
         raise TrainingError(f"recipe name must be a non-empty string, got {name!r}; expected {RECIPE_NAME_HELP}")
     head, *fields = name.split("-")
     try:
-        if head == "gaussian":
+        if head in _SIGMA_ONLY:
             if len(fields) != 1:
-                raise TrainingError(f"gaussian takes exactly one field (sigma); expected {RECIPE_NAME_HELP}")
-            return "gaussian", {"sigma": check_sigma(_parse_float(fields[0], "sigma", name))}
+                raise TrainingError(f"{head} takes exactly one field (sigma); expected {RECIPE_NAME_HELP}")
+            return head, {"sigma": check_sigma(_parse_float(fields[0], "sigma", name))}
         if head == "masked_gaussian":
             if len(fields) not in (2, 3):
                 raise TrainingError(f"masked_gaussian takes sigma, kind and an optional keep; expected "
@@ -118,8 +127,8 @@ def format_recipe_name(recipe: str, **hparams: Any) -> str:
 
     ``keep`` is written only when given and different from the default 0.9.
     """
-    if recipe == "gaussian":
-        return f"gaussian-{check_sigma(hparams['sigma']):g}"
+    if recipe in _SIGMA_ONLY:
+        return f"{recipe}-{check_sigma(hparams['sigma']):g}"
     if recipe == "masked_gaussian":
         out = f"masked_gaussian-{check_sigma(hparams['sigma']):g}-{check_mask_kind(hparams.get('kind', 'binomial'))}"
         keep = check_mask_keep(hparams.get("keep", DEFAULT_KEEP))

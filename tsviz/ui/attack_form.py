@@ -21,7 +21,7 @@ from tsviz.ui.attack_run import SELECTION_MODES, AttackRequest
 from tsviz.ui.caps import cap
 
 __all__ = ["DESCRIPTIONS", "SELECTION_MODES", "COST_KINDS", "default_eps", "attack_form", "attack_setup",
-           "cost_note", "attack_cost", "paper_settings", "PAPER_SOURCES", "settings_buttons"]
+           "cost_note", "attack_cost", "paper_settings", "PAPER_SOURCES", "settings_buttons", "genattack_setting"]
 
 DESCRIPTIONS = {
     "fgsm": "FGSM — one signed-gradient step (white-box)",
@@ -90,7 +90,42 @@ def attack_form(name: str, *, unit: str, eps0: float, key: str = "atk") -> dict[
                                                key=f"{key}_ga_dim")
         p["max_queries"] = int(d[3].number_input("query budget / series", 10, cap("ga_max_queries"), 10_000,
                                                  key=f"{key}_ga_maxq"))
+        p["adaptive"] = st.toggle("adaptive ρ, α (eq. 2.1-2.2; ρ and α are then floors)", True,
+                                  key=f"{key}_ga_adaptive",
+                                  help="The dissertation adapts ρ and α on ImageNet only; on MNIST/CIFAR-10 they stay "
+                                       "fixed (the Paper settings)")
+        preset = _genattack_preset(p)
+        if preset is not None:
+            p["preset"] = preset  # recorded with the run: these are exactly the paper's values
+        st.caption(f"GenAttack setting in use: {genattack_setting(p)}.")
     return {k: (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v) for k, v in p.items()}
+
+
+def _genattack_preset(params: dict[str, Any]) -> str | None:
+    """The GenAttack preset ``params`` are exactly (the constructor's defaults for what the form lacks)."""
+    import inspect
+
+    from tsviz.attacks import GenAttack
+    from tsviz.attacks.genattack import GENATTACK_PRESETS
+    from tsviz.core import matching_preset
+
+    defaults = {k: p.default for k, p in inspect.signature(GenAttack).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    return matching_preset({**defaults, **{k: v for k, v in params.items() if k != "preset"}}, GENATTACK_PRESETS)
+
+
+def genattack_setting(params: dict[str, Any]) -> str:
+    """Which GenAttack setting ``params`` are: a preset of :data:`tsviz.attacks.genattack.GENATTACK_PRESETS`
+    (the dissertation's), tsviz's defaults (adaptive schedule, temperature 0.1) or custom."""
+    from tsviz.attacks.genattack import GENATTACK_PRESET_SOURCES
+
+    name = _genattack_preset(params)
+    if name is not None:
+        return f"the paper's ({GENATTACK_PRESET_SOURCES[name]})"
+    if params.get("adaptive", True) and params.get("temperature") == 0.1:
+        return ("tsviz's default schedule (adaptive ρ/α, temperature 0.1 as the authors' run script passes; the "
+                "Paper settings button sets the dissertation's MNIST/CIFAR-10 setting with temperature 0.3)")
+    return "custom (neither the paper's nor tsviz's default)"
 
 
 def _edited_cost(ds) -> tuple[tuple[float, ...], ...]:
@@ -132,8 +167,9 @@ PAPER_SOURCES = {
     "wpgd": "20 steps of 2.5 eps / 20 on every test series, the attack strength of Terzi et al.'s evaluation",
     "spsa": "100 iterations, 2048 probes per estimate capped at this server's 1000, 162 series per class "
             "(Ma & Liang 2020), fewer if the cost cap needs it",
-    "genattack": "population 6, mutation probability 0.05, mutation range 1.0, 100,000 queries per series "
-                 "(GenAttack's MNIST/CIFAR-10 settings, Alzantot et al. 2019)",
+    "genattack": "population 6, fixed mutation probability 0.05 and range 1.0, selection temperature 0.3, "
+                 "100,000 queries per series (GenAttack's MNIST/CIFAR-10 settings, Alzantot et al. 2019; the "
+                 "temperature of the authors' GenAttack2 class)",
 }
 
 
@@ -161,7 +197,8 @@ def paper_settings(name: str, eps: float, n_split: int, n_classes: int) -> dict[
     if name == "genattack":
         queries = min(100_000, cap("ga_max_queries"))
         out.update({"atk_ga_pop": 6, "atk_ga_rho": 0.05, "atk_ga_alpha": 1.0, "atk_ga_maxq": queries,
-                    "atk_ga_gen": min(cap("ga_generations"), queries // 5 + 1), "atk_ga_dim": 1.0})
+                    "atk_ga_gen": min(cap("ga_generations"), queries // 5 + 1), "atk_ga_dim": 1.0,
+                    "atk_ga_temp": 0.3, "atk_ga_adaptive": False})
         n = min(n, max(1, max_cost() // queries))
     out["atk_n"] = int(n)
     return out
@@ -205,7 +242,8 @@ def settings_buttons(sel, name: str, params: dict[str, Any]) -> None:
 
 _PARAM_OF_KEY = {"steps": "steps", "alpha": "alpha", "rs": "random_start", "restarts": "restarts",
                  "iters": "iterations", "samples": "samples", "pop": "population", "gen": "generations",
-                 "rho": "rho", "maxq": "max_queries", "dim": "dim_reduction"}
+                 "rho": "rho", "maxq": "max_queries", "dim": "dim_reduction", "temp": "temperature",
+                 "adaptive": "adaptive"}
 
 
 def _paper_params(values: dict[str, Any]) -> dict[str, Any]:

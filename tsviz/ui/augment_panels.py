@@ -25,7 +25,15 @@ from tsviz.ui.progress import format_seconds
 from tsviz.ui.training_panel import Preset
 
 __all__ = ["odenet_tab", "odenet_panel", "quality_notes", "examples_panel", "recipe_fields", "compare_panel",
-           "AUG_PRESETS"]
+           "AUG_PRESETS", "PROTOCOL_LABELS", "MARGIN_LABELS", "recipe_hparams", "recipe_setting", "odenet_objective"]
+
+#: The augmented recipe's protocols (:data:`tsviz.training.augmented_training.PROTOCOLS`), as the Train tab names them.
+PROTOCOL_LABELS = {"per_batch": "Per batch — tsviz default (fresh copies every batch)",
+                   "per_epoch": "Per epoch (the training set re-augmented every epoch)",
+                   "per_run": "Per run — the paper (the training set augmented once)"}
+#: The NSR losses' margin (:data:`tsviz.training.nsr_losses.MARGIN_REDUCTIONS`).
+MARGIN_LABELS = {"sum": "Σ over classes — tsviz default (eq. 5/10)",
+                 "mean": "÷ K, multi_margin_loss — the paper's runs (eq. 14/16)"}
 
 #: The Train tab's presets: a live demo (Kachuee's small CNN, a few epochs) and the ODE augmentation
 #: paper's settings (Sarkar et al. 2020: lr 2e-4, weight decay 1e-3, batch 16, 30 epochs; ResNet).
@@ -50,7 +58,16 @@ def _describe(info: dict[str, Any]) -> str:
              f"seed {card['seed']}" if isinstance(card.get("seed"), int) else None]
     built = f"; built by `{card['build']}`" if info.get("source") == "shipped" and card.get("build") else ""
     return (f"ODENet in use: `{name}` ({what}) · fitted on {card.get('dataset_name', card.get('dataset', '?'))}"
-            f"{' · ' + ', '.join(f for f in facts if f) if any(facts) else ''}{built}.")
+            f"{' · ' + ', '.join(f for f in facts if f) if any(facts) else ''}{built} · {odenet_objective(card)}.")
+
+
+def odenet_objective(card: dict[str, Any]) -> str:
+    """Which fitting objective an ODENet's card records: the one-step (teacher-forced) tsviz default or
+    the paper's rollout (eq. 2 over the whole series, :func:`tsviz.augment.fit_odenet`)."""
+    fit = card.get("fit") if isinstance(card.get("fit"), dict) else {}
+    objective = card.get("objective", fit.get("objective", "one_step"))
+    return ("objective: rollout over the series (the paper's eq. 2)" if objective == "rollout" else
+            "objective: one step from the true sample (tsviz default; the paper integrates over the whole series)")
 
 
 def quality_notes(info: dict[str, Any]) -> None:
@@ -179,7 +196,7 @@ def recipe_fields(ds) -> dict[str, Any]:
                 "ε max from the Augmented examples tab)")
     c = st.columns(5)
     ss = st.session_state
-    return {
+    values = {
         "augmentation": c[0].selectbox("Augmentation", list(au.AUG_LABELS), format_func=au.AUG_LABELS.get, index=2,
                                        key="aug_t_aug"),
         "feat_sim": c[1].number_input("Feat-Sim weight", 0.0, 100.0, 1.0, 0.1, key="aug_fs",
@@ -191,6 +208,74 @@ def recipe_fields(ds) -> dict[str, Any]:
         "jacobian": c[4].number_input("Jacobian λ", 0.0, 100.0, 0.01, format="%.4f", key="aug_jac"),
         "beta": float(ss.get("aug_beta", 0.33)), "eps_max": float(ss.get("aug_eps", 0.33)),
     }
+    c = st.columns(2)
+    values["protocol"] = c[0].selectbox(
+        "Augmentation protocol", list(PROTOCOL_LABELS), format_func=PROTOCOL_LABELS.get, key="aug_t_protocol",
+        help="When the augmented copies are made. Per run is the paper's (Sarkar et al. 2020, sections II and "
+             "III-B): the training set is augmented once before training, Out-Sign-Grad with the gradient of the "
+             "sidebar's model (the paper's threat model: a classifier trained on the clean data). Per batch "
+             "(default) makes fresh copies from the model being trained, close to adversarial training.")
+    values["margin_reduction"] = c[1].selectbox(
+        "NSR / MSE-margin margin", list(MARGIN_LABELS), format_func=MARGIN_LABELS.get, key="aug_nsr_margin",
+        help="Ma & Liang 2020: eq. 5/10 sum the hinge over the classes; the experiments (appendix F, eq. 14/16) "
+             "used PyTorch's multi_margin_loss, that sum divided by the number of classes K.")
+    st.caption("The paper's setting: protocol Per run with β = ε max = 0.33 (Sarkar et al. 2020) and Adam at lr "
+               "2e-4, weight decay 1e-3 (the Paper settings button above sets those); for the NSR losses the ÷ K "
+               "margin with β1 = 0.2 / β2 = 0.5 (Ma & Liang 2020). The message after training names the setting "
+               "the run used (paper, tsviz default or custom).")
+    return values
+
+
+def _augmentation_defaults(name: str) -> dict[str, Any]:
+    import inspect
+
+    from tsviz.augment import AUGMENTATION_REGISTRY
+
+    sig = inspect.signature(AUGMENTATION_REGISTRY[name].function)
+    return {k: p.default for k, p in sig.parameters.items() if k in AUGMENTATION_REGISTRY[name].params}
+
+
+def recipe_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None,
+                   threat_model: str | None = None) -> dict[str, Any]:
+    """:func:`tsviz.ui.augment_run.recipe_hparams` plus the paper-setting choices of this tab: the
+    augmented recipe's ``protocol`` (under ``"per_run"`` a model-dependent augmentation takes
+    ``threat_model``, the sidebar's model), the NSR losses' ``margin_reduction``, and ``preset=
+    "paper"`` when the settings are exactly the paper's (so the model's card says so)."""
+    from tsviz.core import matching_preset
+    from tsviz.training.augmented_training import AUGMENTED_PRESETS
+    from tsviz.training.nsr_losses import NSR_PRESETS
+
+    hp = au.recipe_hparams(recipe, values, odenet_path)
+    if recipe == "augmented":
+        hp["protocol"] = values.get("protocol", "per_batch")
+        if hp["protocol"] == "per_run" and au.needs(hp["augmentation"], "model") and threat_model:
+            hp["threat_model"] = str(threat_model)
+        full = {**_augmentation_defaults(hp["augmentation"]), **hp}
+        if matching_preset(full, AUGMENTED_PRESETS) == "paper":
+            hp["preset"] = "paper"
+    elif recipe in NSR_PRESETS:
+        hp["margin_reduction"] = values.get("margin_reduction", "sum")
+        defaults = {"nsr_loss1": {"gamma": 1.0}, "nsr_loss2": {"eps_max": 1.0}}.get(recipe, {})
+        if matching_preset({**defaults, **hp}, NSR_PRESETS[recipe]) == "paper":
+            hp["preset"] = "paper"
+    return hp
+
+
+def recipe_setting(recipe: str, hp: dict[str, Any]) -> str:
+    """Words for the setting a run uses (for the success message): the recipe's label and, for
+    the recipes with a paper setting, whether it is the paper's, tsviz's default or custom."""
+    label = au.RECIPES.get(recipe, recipe)
+    if recipe == "augmented":
+        proto = hp.get("protocol", "per_batch").replace("_", " ")
+        which = ("the paper's setting" if hp.get("preset") == "paper" else
+                 "tsviz's default protocol" if proto == "per batch" else "custom setting")
+        threat = " from the sidebar's model" if hp.get("threat_model") else ""
+        return f"{label}, {proto} protocol{threat} ({which})"
+    if "margin_reduction" in hp:
+        which = ("the paper's setting" if hp.get("preset") == "paper" else
+                 "tsviz's default margin" if hp["margin_reduction"] == "sum" else "custom setting")
+        return f"{label}, margin {'Σ' if hp['margin_reduction'] == 'sum' else '÷ K'} ({which})"
+    return label
 
 
 def eta_hparams(recipe: str) -> dict[str, Any]:
@@ -198,9 +283,10 @@ def eta_hparams(recipe: str) -> dict[str, Any]:
     ss = st.session_state
     values = {"augmentation": ss.get("aug_t_aug", "out_sign_grad"), "feat_sim": ss.get("aug_fs", 1.0),
               "nsr_beta": ss.get("aug_nsr_beta", 0.5), "at_eps": ss.get("aug_at_eps", 0.1),
-              "jacobian": ss.get("aug_jac", 0.01), "beta": ss.get("aug_beta", 0.33), "eps_max": ss.get("aug_eps", 0.33)}
+              "jacobian": ss.get("aug_jac", 0.01), "beta": ss.get("aug_beta", 0.33), "eps_max": ss.get("aug_eps", 0.33),
+              "protocol": ss.get("aug_t_protocol", "per_batch"), "margin_reduction": ss.get("aug_nsr_margin", "sum")}
     try:
-        return au.recipe_hparams(recipe, values, "odenet")
+        return recipe_hparams(recipe, values, "odenet")
     except Exception:  # noqa: BLE001 - an estimate never fails the page
         return {}
 

@@ -12,8 +12,12 @@ evaluations and the time they take on this machine) follows every change; only t
 starts work.
 
 Teaching defaults (:data:`TEACHING`: 40 test series, n0 = 20, n = 200, m = 4 masks) finish in about
-20 s on two cores and still show the self-ensemble effect on the synthetic ECG set (M_B and M_C
-abstain less and certify a larger ACR than Single). The papers' settings are one click away, with
+20 s of CPU on one core (28 s with DE) and still show the self-ensemble effect on the synthetic ECG
+set at sigma = 0.25: M_B and M_C abstain less than Single, and M_B certifies a larger ACR on every
+seed measured (M_C on two of four). They are not bound by the radius ceiling of n = 200 (0.456 mV; 30-50 %
+of the certified series reach it, :func:`tsviz.certify.ceiling_report`), unlike sigma = 0.1 on the
+same data or CBF at n = 1,000 (issue 15), where the page warns (:func:`~tsviz.ui.certify_panels.ceiling_warning`)
+and the caption under *n* shows the ceiling (:func:`ceiling_caption`). The papers' settings are one click away, with
 their time shown: *Paper settings* (the self-ensemble paper: n = 1,000, β = 0.001, m = 5, p = 0.9,
 the whole test split within the cost cap) and *Cohen et al.* (n0 = 100, n = 100,000, α = 0.001, as
 many series as the cost cap allows).
@@ -27,8 +31,9 @@ import streamlit as st
 from tsviz.ui.caps import cap
 from tsviz.ui.certify_run import CertifyRequest, ConfigSpec
 
-__all__ = ["KINDS", "TEACHING", "PRESETS", "recipe_of", "recipe_sigma", "config_form", "certify_setup",
-           "preset_values", "certify_eta"]
+__all__ = ["KINDS", "TEACHING", "PRESETS", "N_HELP", "recipe_of", "recipe_sigma", "config_form", "certify_setup",
+           "preset_values", "certify_eta", "radius_ceiling_of", "ceiling_caption", "THRESHOLD_HELP", "threshold_input",
+           "threshold_caption", "no_certificate_text"]
 
 #: (key, title, help) of the four configurations.
 KINDS = (
@@ -46,6 +51,21 @@ DEFAULT_SIGMA = 0.25
 #: series and draws for the ensembles' lower abstention and larger ACR to show on synthetic ECG.
 TEACHING = {"cert_n0": 20, "cert_n": 200, "cert_alpha": 0.001, "cert_series": 40, "cert_m_mb": 4, "cert_m_mc": 4,
             "cert_keep_mb": 0.9, "cert_keep_mc": 0.9}
+#: Help of the n field: what n does and why the demo uses 200 (issue 15: a comparison whose radii
+#: sit at the ceiling n allows measures n, not the classifiers).
+N_HELP = ("Estimation draws. They cap the radius: with all n draws on one class, Cohen's bound certifies "
+          "σ·Φ⁻¹(α^(1/n)) (shown under this field: 0.456 mV at σ = 0.25, α = 0.001, n = 200) and no classifier "
+          "can show more. 200 keeps the teaching run near 20 s of CPU, and on synthetic ECG at σ = 0.25 only "
+          "30-50 % of the certified series reach that ceiling, so the classifiers still differ (M_B certifies "
+          "0.02-0.06 mV more ACR than Single on four seeds). At σ = 0.1 (about 80 % at the ceiling) or on CBF "
+          "(all 30 series at the ceiling of n = 1,000, equal ACRs) a comparison measures n instead; the page "
+          "warns when most radii sit at the ceiling. The self-ensemble paper uses n = 1,000, Cohen et al. "
+          "100,000 (higher ceilings, longer runs).")
+#: Help of the visibility threshold (issue 19).
+THRESHOLD_HELP = ("Largest deflection nobody reading the ECG would see, in mV peak. 0.05 mV is half a small (1-mm) "
+                  "square at the standard 10 mm/mV. An edit whose every sample stays below this peak has an L2 "
+                  "norm of at most peak × √(samples × channels), so a beat certified at that radius is provably "
+                  "safe against all of them (shown after a certification, per classifier and per beat).")
 #: Paper-scale presets: (button label, widget values, source). ``cert_series`` None: as many test
 #: series as the cost cap allows (the whole test split at most).
 PRESETS = {
@@ -128,12 +148,12 @@ def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
     c = st.columns(7)
     sigma = c[0].number_input(f"σ ({ds.unit})", 0.01, 10.0, recipe_sigma(sel.model_card), 0.05, key="cert_sigma",
                               help="Noise level of the smoothed classifier; the zoo has base models trained at "
-                                   "0.1, 0.25 and 0.5 for synthetic-ecg and cbf")
+                                   "0.1, 0.25 and 0.5 for synthetic-ecg and cbf. 0.25 shows the self-ensemble on "
+                                   "synthetic ECG: at 0.1 most radii sit at the ceiling n allows, at 0.5 the "
+                                   "masked models are weaker than Single")
     n0 = c[1].number_input("n0", 1, cap("certify_n0"), TEACHING["cert_n0"], key="cert_n0",
                            help="Selection draws (Cohen et al. use 100; 20 pick the top class well enough for a demo)")
-    n = c[2].number_input("n", 10, cap("certify_n"), TEACHING["cert_n"], key="cert_n",
-                          help="Estimation draws: 200 for a demo (radii up to about 1.8 σ at α = 0.001); the "
-                               "self-ensemble paper uses 1,000, Cohen et al. 100,000 (larger radii, longer runs)")
+    n = c[2].number_input("n", 10, cap("certify_n"), TEACHING["cert_n"], key="cert_n", help=N_HELP)
     alpha = c[3].number_input("α", 0.0001, 0.1, TEACHING["cert_alpha"], 0.001, format="%.4f", key="cert_alpha",
                               help="Failure probability of each certificate")
     bound = c[4].selectbox("Bound", list(BOUNDS), key="cert_bound",
@@ -142,6 +162,9 @@ def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
     n_series = c[5].number_input("Series", 1, max_series, min(TEACHING["cert_series"], len(ds.y_test)),
                                  key="cert_series", help=f"Random test series, at most {max_series}; 40 for a demo")
     seed = c[6].number_input("Seed", 0, 2**31 - 1, 0, key="cert_seed", help="Series choice, masks and noise")
+    note = ceiling_caption(float(sigma), int(n), float(alpha), str(bound), ds.unit)
+    if note:
+        c[2].caption(note)
     st.markdown("**Classifiers** (defaults: the zoo's models trained at this σ, as in Fig. 4 of the paper)")
     specs = config_form(choices, float(sigma), sel.model_path)
     req = CertifyRequest(spec=sel.dataset_spec, device=sel.device, configs=specs, sigma=float(sigma), n0=int(n0),
@@ -151,6 +174,23 @@ def certify_setup(sel, choices: list[dict[str, Any]]) -> CertifyRequest:
     st.caption(f"{req.forward_passes():,} model evaluations in all" + (f" · {eta.lower()}" if eta else ""))
     _preset_buttons(req, ds)
     return req
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def radius_ceiling_of(sigma: float, n: int, alpha: float, bound: str) -> float:
+    """The largest radius ``n`` draws can certify (:func:`tsviz.certify.radius_ceiling`), cached."""
+    from tsviz.certify import radius_ceiling
+
+    return radius_ceiling(sigma, n, alpha, bound=bound)
+
+
+def ceiling_caption(sigma: float, n: int, alpha: float, bound: str, unit: str) -> str:
+    """"Largest radius: 0.456 mV" for the settings shown (empty when they are refused: the run says why)."""
+    try:
+        top = radius_ceiling_of(float(sigma), int(n), float(alpha), str(bound))
+    except Exception:  # noqa: BLE001 - a caption must never break the page
+        return ""
+    return f"Largest radius: {top:.3g} {unit or ''}".rstrip()
 
 
 def certify_eta(req: CertifyRequest, ds) -> str:
@@ -203,3 +243,39 @@ def _preset_buttons(req: CertifyRequest, ds) -> None:
                 args=(preset_values("teaching", req, len(ds.y_test)),),
                 help="Back to the demo settings: 40 series, n0 = 20, n = 200, m = 4 (about 20 s on two cores)")
     c[3].caption(" · ".join(notes))
+
+
+def threshold_caption(threshold_mv: float, length: int, channels: int) -> str:
+    """"Every edit below 0.05 mV peak has L2 ≤ 0.684 mV on these 187-sample beats (1 channel)..."."""
+    from tsviz.certify import invisible_l2
+
+    try:
+        l2 = invisible_l2(float(threshold_mv), length=int(length), channels=int(channels))
+    except Exception:  # noqa: BLE001 - a caption must never break the page
+        return ""
+    ch = "1 channel" if int(channels) == 1 else f"{int(channels)} channels"
+    return (f"Every edit below {float(threshold_mv):g} mV peak has L2 ≤ {l2:.3g} mV on these {int(length)}-sample "
+            f"beats ({ch}): a beat certified at that radius is safe against all of them.")
+
+
+def no_certificate_text(unit: str) -> str:
+    """Why a dataset whose unit is not a voltage gets no clinical certificate."""
+    shown = unit if unit else "no unit"
+    return (f"No clinical certificate: this dataset's series are in {shown}, not in volts (mV, µV or V), so a "
+            "visibility threshold on ECG paper (0.05 mV = half a small square) means nothing here.")
+
+
+def threshold_input(ds) -> float | None:
+    """The visibility threshold (mV peak) and its caption (the L2 it means at ``ds``'s length and
+    channels); for a dataset not in volts, a caption saying why there is no clinical certificate and
+    ``None``. Only the results' certificate reads it: changing it certifies nothing again."""
+    from tsviz.certify import DEFAULT_THRESHOLD_MV, is_voltage_unit
+
+    if not is_voltage_unit(ds.unit):
+        st.caption(no_certificate_text(ds.unit))
+        return None
+    c = st.columns([1, 4], vertical_alignment="bottom")
+    t = c[0].number_input("Visibility threshold (mV peak)", 0.001, 10.0, DEFAULT_THRESHOLD_MV, 0.01, format="%.3f",
+                          key="cert_threshold_mv", help=THRESHOLD_HELP)
+    c[1].caption(threshold_caption(float(t), ds.length, ds.n_channels))
+    return float(t)

@@ -16,6 +16,8 @@ previous result.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from tsviz import viz
@@ -28,7 +30,14 @@ from tsviz.ui.downloads import show_figure, show_table
 from tsviz.ui.errors import guard
 from tsviz.ui.long_action import eta_note, long_action, notice_cancelled
 
-__all__ = ["margins_panel", "ablation_panel", "attack_panel", "soundness_panel"]
+__all__ = ["margins_panel", "ablation_panel", "attack_panel", "soundness_panel", "ceiling_reports", "ceiling_text",
+           "ceiling_warning", "clinical_certificates", "clinical_metrics", "clinical_caption", "clinical_panel",
+           "clinical_threshold", "clinical_table", "unreachable_note", "INVISIBLE_COLUMN", "CERTIFIED_COLUMN"]
+
+#: Per-series table column: the largest peak each certified radius covers (issue 19).
+INVISIBLE_COLUMN = "largest invisible edit covered (µV)"
+#: Per-series table column: certified correct against every edit below the visibility threshold.
+CERTIFIED_COLUMN = "clinically certified"
 
 
 def _done(name: str, req: cr.CertifyRequest):
@@ -53,6 +62,67 @@ def _eta(req: cr.CertifyRequest, cost) -> None:
     eta = eta_note(fwd, bwd, stem, req.device, ds.n_channels, ds.length)
     if eta:
         st.caption(f"{eta} for the settings shown.")
+
+
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
+def _ceiling_reports(req: cr.CertifyRequest, mkeys: tuple, _run: cr.CertifyRun) -> dict:
+    from tsviz.certify import ceiling_report
+
+    return {label: ceiling_report(r) for label, r in _run.comparison.results.items()}
+
+
+def ceiling_reports(req: cr.CertifyRequest, run: cr.CertifyRun) -> dict:
+    """Label -> :class:`tsviz.certify.CeilingReport` of each classifier of the certification (cached
+    per request: the Renyi ceiling's inverse is a bisection)."""
+    return _ceiling_reports(req, req.model_keys(), run)
+
+
+def ceiling_text(req: cr.CertifyRequest, reports: dict, unit: str, eta: str = "") -> str:
+    """The warning for the classifiers whose radii mostly sit at the ceiling, or ``""`` when none do.
+
+    "29 of 30 certified series (Single) and 30 of 30 (M_B) sit at the largest radius n = 1,000 allows
+    (0.616 mV): raise n to 62,778 to see larger radii (about 9 min on this machine)." ``eta`` is the
+    time of the run at the proposed ``n`` (:func:`tsviz.ui.certify_form.certify_eta`).
+    """
+    bound = [(label, r) for label, r in reports.items() if r.bound_by_ceiling]
+    if not bound:
+        return ""
+    parts = [f"{r.n_at_ceiling} of {r.n_certified}" + (" certified series" if i == 0 else "") + f" ({label})"
+             for i, (label, r) in enumerate(bound)]
+    who = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    first = bound[0][1]
+    head = f"{who} sit at the largest radius n = {req.n:,} allows ({f'{first.ceiling:.3g} {unit}'.rstrip()})"
+    lift = next((r.n_to_lift for _, r in bound if r.n_to_lift), None)
+    if lift is None:
+        tail = (f": no n up to {cap('certify_n'):,} lifts it by {first.lift - 1:.0%}; raise σ to see larger "
+                "radii.")
+    else:
+        tail = f": raise n to {lift:,} to see larger radii" + (f" ({eta[0].lower()}{eta[1:]})" if eta else "") + "."
+    return (head + tail + " Their ACRs measure n rather than the classifiers: a series at the ceiling may have a "
+            "much larger true radius.")
+
+
+def ceiling_warning(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
+    """``st.warning`` when most certified radii of a classifier sit at the ceiling ``n`` allows
+    (:func:`tsviz.certify.ceiling_report`), naming the ``n`` that lifts the ceiling by 50 % and the time
+    a run at that ``n`` takes here."""
+    from tsviz.core import max_cost
+    from tsviz.ui.certify_form import certify_eta
+
+    try:
+        reports = ceiling_reports(req, run)
+    except Exception:  # noqa: BLE001 - a warning must never break the results
+        return
+    lift = next((r.n_to_lift for r in reports.values() if r.bound_by_ceiling and r.n_to_lift), None)
+    eta = ""
+    if lift is not None:
+        bigger = replace(req, n=int(lift))
+        eta = certify_eta(bigger, get_dataset(req.spec))
+        if bigger.forward_passes() > max_cost():
+            eta = (eta + ", " if eta else "") + "over the cost cap for these series: certify fewer"
+    text = ceiling_text(req, reports, req_unit(req), eta)
+    if text:
+        st.warning(text, icon=":material/vertical_align_top:")
 
 
 def margins_panel(req: cr.CertifyRequest, run: cr.CertifyRun, class_names) -> None:
@@ -196,3 +266,104 @@ def soundness_panel(req: cr.CertifyRequest, run: cr.CertifyRun) -> None:
             show_figure(viz.soundness_figure(chk, unit=req_unit(req)), "soundness-check", key="cert_sound_fig")
             show_table(chk, "soundness-checks", key="cert_sound_table", hide_index=True)
         st.json(s)
+
+
+# ----------------------------------------------------------------------------- clinical certificate
+def clinical_certificates(req: cr.CertifyRequest, run: cr.CertifyRun, threshold_mv: float | None) -> dict | None:
+    """Label -> :class:`tsviz.certify.ClinicalCertificate` of each classifier at ``threshold_mv``
+    (mV peak), the beats named by their test-set index; ``None`` without a threshold or when the
+    dataset is not in volts (:func:`tsviz.certify.is_voltage_unit`). Cheap: no model is evaluated."""
+    from tsviz.certify import clinical_certificate, is_voltage_unit
+
+    ds = get_dataset(req.spec)
+    if threshold_mv is None or not is_voltage_unit(ds.unit):
+        return None
+    _, y = cr.certified_series(req, run)
+    ids = [int(i) for i in run.indices]
+    return {label: clinical_certificate(r, y, threshold_mv=threshold_mv, length=ds.length, channels=ds.n_channels,
+                                        unit=ds.unit, ids=ids) for label, r in run.comparison.results.items()}
+
+
+def clinical_metrics(certs: dict) -> list[dict]:
+    """One metric per classifier: "18 of 50 (36 %)" certified below the threshold; the sentence as help."""
+    out = []
+    for label, c in certs.items():
+        n = int(c.certified.shape[0])
+        out.append({"label": f"Certified below {c.threshold_mv:g} mV peak · {label}",
+                    "value": f"{c.n_certified} of {n} ({100.0 * c.share:.0f} %)", "help": c.statement})
+    return out
+
+
+def clinical_caption(certs: dict) -> str:
+    """Each classifier's certificate sentence, one per line ("Single: 18 of 50 beats (36 %) are ...")."""
+    return "  \n".join(f"**{label}**: {c.statement}" for label, c in certs.items())
+
+
+def clinical_threshold(certs: dict | None, unit: str) -> tuple[float | None, str | None]:
+    """``(radius in the dataset's unit, label)`` of the threshold line on the accuracy-vs-radius curve."""
+    from tsviz.certify import mv_per_unit
+
+    if not certs:
+        return None, None
+    c = next(iter(certs.values()))
+    return (c.threshold_l2_mv / mv_per_unit(unit),
+            f"{c.threshold_mv:g} mV peak (L2 {c.threshold_l2_mv:.3g} mV)")
+
+
+def clinical_panel(req: cr.CertifyRequest, run: cr.CertifyRun, threshold_mv: float | None) -> dict | None:
+    """The clinical certificate of the results header: one metric and one sentence per classifier
+    (nothing when the dataset is not in volts: the setup says why). Returns the certificates."""
+    certs = None
+    with guard("Could not state the clinical certificate"):
+        certs = clinical_certificates(req, run, threshold_mv)
+    if certs:
+        from tsviz.ui.page import metric_row
+
+        metric_row(clinical_metrics(certs))
+        st.caption(clinical_caption(certs) + "  \nWith probability ≥ 1 − α per beat (Cohen et al. 2019); edits "
+                   "whose peak reaches the threshold are not covered.")
+        note = unreachable_note(req, next(iter(certs.values())).threshold_l2_mv / _mv_per_unit(req))
+        if note:
+            st.info(note, icon=":material/straighten:")
+    return certs
+
+
+def _mv_per_unit(req: cr.CertifyRequest) -> float:
+    from tsviz.certify import mv_per_unit
+
+    return mv_per_unit(get_dataset(req.spec).unit)
+
+
+def unreachable_note(req: cr.CertifyRequest, threshold_l2: float) -> str:
+    """When the largest radius ``n`` draws allow (:func:`tsviz.certify.radius_ceiling`) is below the
+    threshold's L2 (in the dataset's unit), say so and name the ``n`` that reaches it; else ``""``."""
+    from tsviz.certify import n_for_radius
+    from tsviz.ui.certify_form import radius_ceiling_of
+
+    try:
+        top = radius_ceiling_of(req.sigma, req.n, req.alpha, req.bound)
+        if top >= threshold_l2:
+            return ""
+        try:
+            need = f"raise n to {n_for_radius(threshold_l2, req.sigma, req.alpha, bound=req.bound):,} or σ"
+        except Exception:  # noqa: BLE001 - beyond every n: only sigma helps
+            need = "raise σ"
+    except Exception:  # noqa: BLE001 - a note must never break the results
+        return ""
+    unit = req_unit(req)
+    return (f"No beat can be certified at the threshold's L2 ({threshold_l2:.3g} {unit}) with n = {req.n:,} at "
+            f"σ = {req.sigma:g}: the largest radius n allows is {top:.3g} {unit}; {need} to reach it.")
+
+
+def clinical_table(req: cr.CertifyRequest, run: cr.CertifyRun, certs: dict | None):
+    """The per-series table (:func:`tsviz.ui.certify_run.series_table`) with, when there is a clinical
+    certificate, the columns :data:`INVISIBLE_COLUMN` (µV peak each radius covers) and
+    :data:`CERTIFIED_COLUMN`."""
+    import numpy as np
+
+    table = cr.series_table(req, run)
+    if certs:
+        labels = list(run.comparison.results)
+        table[INVISIBLE_COLUMN] = np.concatenate([certs[k].invisible_peak_uv for k in labels])
+        table[CERTIFIED_COLUMN] = np.concatenate([certs[k].certified for k in labels])
+    return table

@@ -19,22 +19,25 @@ from tsviz.ui.caps import cap
 from tsviz.ui.explain_run import METHOD_LABELS, ExplainRequest, adversarial_digest
 
 __all__ = ["ADVERSARIAL_SOURCE", "DEFAULT_METHODS", "PAPER", "PAPER_SOURCE", "BACKWARD_METHODS", "explain_setup",
-           "explain_cost", "explain_eta"]
+           "explain_cost", "explain_eta", "INIT_LABELS", "neuromask_setting"]
 
 ADVERSARIAL_SOURCE = "Adversarial examples from the Attack page"
 DEFAULT_METHODS = ["neuromask", "saliency", "integrated_gradients", "occlusion"]
 #: Methods whose evaluations take an input (or mask) gradient; the others and the curves are forward passes.
 BACKWARD_METHODS = ("neuromask", "saliency", "integrated_gradients", "smoothgrad")
+#: NeuroMask's initial mask weights: tsviz's U(-3, 3) or Algorithm 4's U(-tau, tau) (:data:`tsviz.explain.neuromask.
+#: NEUROMASK_PRESETS`).
+INIT_LABELS = {"tsviz": "U(−3, 3) — tsviz default", "paper": "U(−τ, τ) = U(−20, 20) — the paper (Algorithm 4)"}
 #: Paper-scale settings (widget key -> value) and where they come from.
 PAPER = {"xp_n": 100, "xp_methods": ["neuromask", "saliency", "integrated_gradients", "smoothgrad", "occlusion",
                                       "feature_ablation"],
-         "xp_steps": 300, "xp_igsteps": 50, "xp_sgn": 50, "xp_fsteps": 20}
-PAPER_SOURCE = ("every method on 100 series: NeuroMask's 300 RMSProp steps (a few hundred, dissertation ch. 5), "
-                "integrated gradients with 50 steps (Sundararajan et al. 2017), SmoothGrad with 50 samples (Smilkov "
-                "et al. 2017), 20 curve points")
+         "xp_steps": 300, "xp_igsteps": 50, "xp_sgn": 50, "xp_fsteps": 20, "xp_init": "paper", "xp_baseline": "zero"}
+PAPER_SOURCE = ("every method on 100 series: NeuroMask's 300 RMSProp steps (a few hundred, dissertation ch. 5) "
+                "from Algorithm 4's initial mask U(−20, 20) with the zero baseline, integrated gradients with 50 "
+                "steps (Sundararajan et al. 2017), SmoothGrad with 50 samples (Smilkov et al. 2017), 20 curve points")
 #: The widgets *Teaching defaults* resets to the defaults below.
 _TEACHING_KEYS = ("xp_n", "xp_methods", "xp_steps", "xp_igsteps", "xp_sgn", "xp_fsteps", "xp_window", "xp_lr",
-                  "xp_lp", "xp_lsp", "xp_lsm")
+                  "xp_lp", "xp_lsp", "xp_lsm", "xp_init")
 
 
 def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
@@ -72,6 +75,10 @@ def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
             lam_sm = c[4].number_input("λ smooth", 0.0, 10.0, 0.002, 0.001, format="%.4f", key="xp_lsm",
                                        help="More → fewer, longer relevant segments")
             per_channel = c[5].toggle("Mask per channel", False, key="xp_perch", disabled=ds.n_channels == 1)
+            init = st.selectbox("Initial mask weights", list(INIT_LABELS), format_func=INIT_LABELS.get, key="xp_init",
+                                help="Algorithm 4 starts from U(−τ, τ) with τ = 20, where the sigmoid is flat for "
+                                     "most weights; tsviz starts from U(−3, 3), which learns faster on short series. "
+                                     "τ stays 20 (the sparsity target) either way.")
         with st.expander("Baseline methods and faithfulness settings"):
             c = st.columns(4)
             window = c[0].number_input("Occlusion / ablation window (steps)", 1, ds.length,
@@ -82,7 +89,10 @@ def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
                                         help="Fractions of steps removed / revealed")
         go = st.form_submit_button("Explain", type="primary", key="xp_run")
     neuromask = {"steps": int(steps), "lr": float(lr), "lambda_p": float(lam_p), "lambda_sp": float(lam_sp),
-                 "lambda_sm": float(lam_sm), "per_channel": bool(per_channel)}
+                 "lambda_sm": float(lam_sm), "per_channel": bool(per_channel),
+                 "init_scale": None if init == "paper" else 3.0}
+    if "neuromask" in methods:
+        st.caption(f"NeuroMask setting in use: {neuromask_setting(init, str(baseline))}.")
     req = ExplainRequest(model=str(sel.model_path), spec=sel.dataset_spec, device=sel.device,
                          adversarial=adversarial_digest(adv) if adversarial else None, n=int(n), seed=int(seed),
                          methods=tuple(methods), baseline=str(baseline), neuromask=tuple(neuromask.items()),
@@ -90,6 +100,16 @@ def explain_setup(sel, adv: dict[str, Any] | None) -> ExplainRequest | None:
                          curve_points=int(f_steps))
     _settings_buttons(sel, req, n_max)
     return req if go else None
+
+
+def neuromask_setting(init: str, baseline: str) -> str:
+    """Which NeuroMask setting the form's values are: the paper's (Algorithm 4: U(−20, 20), the zero
+    baseline), tsviz's default (U(−3, 3)), or the paper's initialisation with another baseline."""
+    if init == "paper":
+        return ("the paper's (Alzantot 2019, ch. 5, Algorithm 4: initial weights U(−20, 20), masked steps set to 0)"
+                if baseline == "zero" else f"the paper's initial weights U(−20, 20) with the {baseline} baseline (the "
+                                           "paper sets masked steps to 0)")
+    return "tsviz's default (initial weights U(−3, 3)" + (")" if baseline == "zero" else f", {baseline} baseline)")
 
 
 def explain_cost(req: ExplainRequest, length: int) -> tuple[int, int]:

@@ -135,7 +135,8 @@ def _lines(fig: Any, frame: "pd.DataFrame", x: str, y: str, group: str | None, *
 
 # --------------------------------------------------------------------------- accuracy vs radius
 def accuracy_radius_figure(curves: Mapping[str, Any], *, unit: str = "",
-                           title: str | None = None) -> "go.Figure":
+                           title: str | None = None, threshold: float | None = None,
+                           threshold_label: str | None = None) -> "go.Figure":
     """Certified accuracy against the L2 radius, one step line per curve (paper Figs. 4-6).
 
     Parameters
@@ -147,12 +148,19 @@ def accuracy_radius_figure(curves: Mapping[str, Any], *, unit: str = "",
     unit : str
         Signal unit of the radii (``"mV"``); empty for "signal units".
     title : str, optional
+    threshold : float, optional
+        A radius (``>= 0``, in ``unit``) drawn as a dashed vertical line, e.g. the L2 norm of the
+        clinical visibility threshold (:func:`tsviz.certify.invisible_l2`: 0.684 mV for 0.05 mV
+        peak on a 187-sample beat). None: no line.
+    threshold_label : str, optional
+        Its annotation (default ``"threshold <value> <unit>"``).
 
     Returns
     -------
     plotly.graph_objects.Figure
         One ``hv``-shaped line trace per label (in dict order), x ``"L2 radius (unit)"``,
-        y ``"Certified accuracy (%)"`` on ``[0, 100]`` (accuracy times 100).
+        y ``"Certified accuracy (%)"`` on ``[0, 100]`` (accuracy times 100); with ``threshold``, one
+        vertical line shape at it, annotated.
 
     Raises
     ------
@@ -183,6 +191,11 @@ def accuracy_radius_figure(curves: Mapping[str, Any], *, unit: str = "",
                  uirevision="certify:accuracy-radius", legend_title="model")
     fig.update_yaxes(range=[-2, 102])
     fig.update_xaxes(rangemode="tozero")
+    if threshold is not None:
+        t = _vector([threshold], "threshold", lo=0.0)[0]
+        fig.add_vline(x=float(t), line={"dash": "dot", "color": "#555555", "width": 1.5},
+                      annotation_text=threshold_label or f"threshold {t:.3g} {u}",
+                      annotation_position="top right")
     return fig
 
 

@@ -1,0 +1,1 @@
+"""Reproduction targets, one module per paper table or figure (see :mod:`tsviz.reproduce.registry`)."""
