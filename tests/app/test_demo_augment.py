@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from apptest_helpers import REPO, app, no_errors
-from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from tsviz.ui import state
 from tsviz.ui.long_action import PENDING, cancelled_text
@@ -67,35 +66,6 @@ def _workspace(home: Path, at) -> Path:
     from tsviz.ui import workspace
 
     return home.resolve() / "workspaces" / at.session_state[workspace.SESSION_KEY]
-
-
-class Stopper:
-    """Once ``armed``, the first progress report raises what Streamlit raises at the next ``st`` call
-    after a click during a run (the Cancel button); ``seen`` holds the widget ids registered by then."""
-
-    def __init__(self) -> None:
-        self.armed = False
-        self.seen: list[set] = []
-
-
-@pytest.fixture
-def stopper(monkeypatch) -> Stopper:
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    import tsviz.ui.progress as progress
-
-    stop = Stopper()
-    real = progress.ProgressBar.__call__
-
-    def report(self, fraction, message):
-        if not stop.armed:
-            return real(self, fraction, message)
-        stop.seen.append(set(get_script_run_ctx().shared.widget_ids_this_run.snapshot()))
-        stop.armed = False
-        raise StopException()
-
-    monkeypatch.setattr(progress.ProgressBar, "__call__", report)
-    return stop
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 
 from tsviz.reproduce.errors import ReproduceError
 
-__all__ = ["ucr_folder", "load_ucr", "subset_test", "subset_train", "accepts", "quiet"]
+__all__ = ["ucr_folder", "present_ucr", "load_ucr", "subset_test", "subset_train", "accepts", "quiet"]
 
 
 def ucr_folder(data_root: Path | None, name: str) -> Path | None:
@@ -20,6 +20,16 @@ def ucr_folder(data_root: Path | None, name: str) -> Path | None:
         return None
     p = Path(data_root) / "ucr" / name
     return p if p.is_dir() else None
+
+
+def present_ucr(names: list[str], data_root: Path | None) -> tuple[list[str], list[str]]:
+    """``(present, notes)``: the UCR datasets of ``names`` found under ``data_root/ucr``, and a note
+    for each missing one naming where to get it (its rows are skipped)."""
+    from tsviz.reproduce.registry import data_note
+
+    present = [d for d in names if ucr_folder(data_root, d) is not None]
+    notes = [data_note(f"ucr/{d}", data_root) + " — its rows are skipped" for d in names if d not in present]
+    return present, notes
 
 
 def load_ucr(data_root: Path | None, name: str):

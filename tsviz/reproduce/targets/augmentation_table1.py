@@ -45,7 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tsviz.reproduce.common import accepts, load_ucr, quiet, subset_test, ucr_folder
+from tsviz.reproduce.common import accepts, load_ucr, present_ucr, quiet, subset_test
 from tsviz.reproduce.target import PaperRef, Target, TargetResult
 
 __all__ = ["TARGET", "METHODS", "PAPER_PROTOCOL", "run"]
@@ -207,17 +207,14 @@ def _train(ds, method: str, config: dict, seed: int, protocol: str | None, odene
 def run(config: dict, *, data_root: Path | None, seed: int = 0,
         progress: Callable[[float, str], None] | None = None) -> TargetResult:
     """Measure Table I (and II/III rows) on the configured UCR sets; see the module docstring."""
-    from tsviz.reproduce.registry import data_note
     from tsviz.training.augmented_training import AugmentedTraining
     from tsviz.training.robustness import robustness_table
 
     t0 = time.perf_counter()
     notes: list[str] = []
     report = quiet(progress)
-    names = [d for d in config["datasets"] if ucr_folder(data_root, d) is not None]
-    for d in config["datasets"]:
-        if d not in names:
-            notes.append(data_note(f"ucr/{d}", data_root) + " — its rows are skipped")
+    names, missing = present_ucr(list(config["datasets"]), data_root)
+    notes += missing
     methods = [m for m in config["methods"] if m in METHODS]
     unknown = sorted(set(config["methods"]) - set(METHODS))
     if unknown:

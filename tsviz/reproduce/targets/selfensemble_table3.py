@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from tsviz.reproduce.common import load_ucr, quiet, subset_test, ucr_folder
+from tsviz.reproduce.common import load_ucr, present_ucr, quiet, subset_test
 from tsviz.reproduce.target import PaperRef, Target, TargetResult
 from tsviz.reproduce.targets.selfensemble_models import ARCH_NAMES, METHOD_LABELS, cert_configs, train_four
 
@@ -161,15 +161,12 @@ def run(config: dict, *, data_root: Path | None, seed: int = 0,
         progress: Callable[[float, str], None] | None = None) -> TargetResult:
     """Measure the Table 3 rows of the configured datasets, architectures and sigmas."""
     from tsviz.certify import ABSTAIN, certify_configs, radius_ceiling
-    from tsviz.reproduce.registry import data_note
 
     t0 = time.perf_counter()
     report = quiet(progress)
     notes: list[str] = []
-    names = [d for d in config["datasets"] if ucr_folder(data_root, d) is not None]
-    for d in config["datasets"]:
-        if d not in names:
-            notes.append(data_note(f"ucr/{d}", data_root) + " — its rows are skipped")
+    names, missing = present_ucr(list(config["datasets"]), data_root)
+    notes += missing
     archs = [a for a in config["archs"] if a in ARCH_NAMES]
     cells = [(d, a, float(s)) for d in names for a in archs for s in config["sigmas"]]
     n, n0, alpha = int(config["n"]), int(config["n0"]), float(config["alpha"])

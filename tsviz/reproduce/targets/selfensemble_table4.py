@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tsviz.reproduce.common import load_ucr, quiet, subset_test, subset_train, ucr_folder
+from tsviz.reproduce.common import load_ucr, present_ucr, quiet, subset_test, subset_train
 from tsviz.reproduce.target import PaperRef, Target, TargetResult
 from tsviz.reproduce.targets.selfensemble_models import cert_configs, train_four
 
@@ -94,15 +94,12 @@ def run(config: dict, *, data_root: Path | None, seed: int = 0,
         progress: Callable[[float, str], None] | None = None) -> TargetResult:
     """Measure the Table 4 rows of the configured datasets."""
     from tsviz.certify import attack_success_rates
-    from tsviz.reproduce.registry import data_note
 
     t0 = time.perf_counter()
     report = quiet(progress)
     notes: list[str] = []
-    names = [d for d in config["datasets"] if ucr_folder(data_root, d) is not None]
-    for d in config["datasets"]:
-        if d not in names:
-            notes.append(data_note(f"ucr/{d}", data_root) + " — its rows are skipped")
+    names, missing = present_ucr(list(config["datasets"]), data_root)
+    notes += missing
     sigma = float(config["sigma"])
     rows: list[dict] = []
     for i, name in enumerate(names):
