@@ -32,7 +32,7 @@ with tabs[2]:
                              eta_hp=panels.eta_hparams, estimate=shown[2])
     if settings is not None:
         with guard("Training not started"):
-            hp = panels.recipe_hparams(settings.recipe, settings.extra, info["path"] if info else None, sel.model_path)
+            hp = au.recipe_hparams(settings.recipe, settings.extra, info["path"] if info else None, sel.model_path)
             slot = train_and_save(ds, settings, device=sel.device, hp=hp, marker=state.AUG_TRAINING, select=False,
                                   what=panels.recipe_setting(settings.recipe, hp),
                                   note="It is in the sidebar's model list and preselected on the Compare tab.")

@@ -25,7 +25,7 @@ from tsviz.ui.progress import format_seconds
 from tsviz.ui.training_panel import Preset
 
 __all__ = ["odenet_tab", "odenet_panel", "quality_notes", "examples_panel", "recipe_fields", "compare_panel",
-           "AUG_PRESETS", "PROTOCOL_LABELS", "MARGIN_LABELS", "recipe_hparams", "recipe_setting", "odenet_objective"]
+           "AUG_PRESETS", "PROTOCOL_LABELS", "MARGIN_LABELS", "recipe_setting", "odenet_objective"]
 
 #: The augmented recipe's protocols (:data:`tsviz.training.augmented_training.PROTOCOLS`), as the Train tab names them.
 PROTOCOL_LABELS = {"per_batch": "Per batch — tsviz default (fresh copies every batch)",
@@ -226,41 +226,6 @@ def recipe_fields(ds) -> dict[str, Any]:
     return values
 
 
-def _augmentation_defaults(name: str) -> dict[str, Any]:
-    import inspect
-
-    from tsviz.augment import AUGMENTATION_REGISTRY
-
-    sig = inspect.signature(AUGMENTATION_REGISTRY[name].function)
-    return {k: p.default for k, p in sig.parameters.items() if k in AUGMENTATION_REGISTRY[name].params}
-
-
-def recipe_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None,
-                   threat_model: str | None = None) -> dict[str, Any]:
-    """:func:`tsviz.ui.augment_run.recipe_hparams` plus the paper-setting choices of this tab: the
-    augmented recipe's ``protocol`` (under ``"per_run"`` a model-dependent augmentation takes
-    ``threat_model``, the sidebar's model), the NSR losses' ``margin_reduction``, and ``preset=
-    "paper"`` when the settings are exactly the paper's (so the model's card says so)."""
-    from tsviz.core import matching_preset
-    from tsviz.training.augmented_training import AUGMENTED_PRESETS
-    from tsviz.training.nsr_losses import NSR_PRESETS
-
-    hp = au.recipe_hparams(recipe, values, odenet_path)
-    if recipe == "augmented":
-        hp["protocol"] = values.get("protocol", "per_batch")
-        if hp["protocol"] == "per_run" and au.needs(hp["augmentation"], "model") and threat_model:
-            hp["threat_model"] = str(threat_model)
-        full = {**_augmentation_defaults(hp["augmentation"]), **hp}
-        if matching_preset(full, AUGMENTED_PRESETS) == "paper":
-            hp["preset"] = "paper"
-    elif recipe in NSR_PRESETS:
-        hp["margin_reduction"] = values.get("margin_reduction", "sum")
-        defaults = {"nsr_loss1": {"gamma": 1.0}, "nsr_loss2": {"eps_max": 1.0}}.get(recipe, {})
-        if matching_preset({**defaults, **hp}, NSR_PRESETS[recipe]) == "paper":
-            hp["preset"] = "paper"
-    return hp
-
-
 def recipe_setting(recipe: str, hp: dict[str, Any]) -> str:
     """Words for the setting a run uses (for the success message): the recipe's label and, for
     the recipes with a paper setting, whether it is the paper's, tsviz's default or custom."""
@@ -286,7 +251,7 @@ def eta_hparams(recipe: str) -> dict[str, Any]:
               "jacobian": ss.get("aug_jac", 0.01), "beta": ss.get("aug_beta", 0.33), "eps_max": ss.get("aug_eps", 0.33),
               "protocol": ss.get("aug_t_protocol", "per_batch"), "margin_reduction": ss.get("aug_nsr_margin", "sum")}
     try:
-        return recipe_hparams(recipe, values, "odenet")
+        return au.recipe_hparams(recipe, values, "odenet")
     except Exception:  # noqa: BLE001 - an estimate never fails the page
         return {}
 

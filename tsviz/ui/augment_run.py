@@ -232,7 +232,7 @@ def augmented_examples(spec: str, odenet_path: str | None, model_path: str | Non
                       model_key(model_path) if model_path else None, int(index), float(beta), float(eps_max), int(seed))
 
 
-def recipe_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None) -> dict[str, Any]:
+def _base_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None) -> dict[str, Any]:
     """The recipe's hyperparameters for :func:`tsviz.training.fit` from the form's ``values``
     (augmentation, feat_sim, beta, eps_max, nsr_beta, at_eps, jacobian)."""
     from tsviz.augment import AUGMENTATION_PARAMS, AugmentError
@@ -253,6 +253,42 @@ def recipe_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None)
     if recipe == "jacobian":
         return {"lam": float(values["jacobian"])}
     return {}
+
+
+def _augmentation_defaults(name: str) -> dict[str, Any]:
+    import inspect
+
+    from tsviz.augment import AUGMENTATION_REGISTRY
+
+    sig = inspect.signature(AUGMENTATION_REGISTRY[name].function)
+    return {k: p.default for k, p in sig.parameters.items() if k in AUGMENTATION_REGISTRY[name].params}
+
+
+def recipe_hparams(recipe: str, values: dict[str, Any], odenet_path: str | None,
+                   threat_model: str | None = None) -> dict[str, Any]:
+    """The recipe's hyperparameters for :func:`tsviz.training.fit` from the Train tab's ``values``
+    (augmentation, feat_sim, beta, eps_max, nsr_beta, at_eps, jacobian) plus its paper-setting
+    choices: the augmented recipe's ``protocol`` (under ``"per_run"`` a model-dependent augmentation takes
+    ``threat_model``, the sidebar's model), the NSR losses' ``margin_reduction``, and ``preset=
+    "paper"`` when the settings are exactly the paper's (so the model's card says so)."""
+    from tsviz.core import matching_preset
+    from tsviz.training.augmented_training import AUGMENTED_PRESETS
+    from tsviz.training.nsr_losses import NSR_PRESETS
+
+    hp = _base_hparams(recipe, values, odenet_path)
+    if recipe == "augmented":
+        hp["protocol"] = values.get("protocol", "per_batch")
+        if hp["protocol"] == "per_run" and needs(hp["augmentation"], "model") and threat_model:
+            hp["threat_model"] = str(threat_model)
+        full = {**_augmentation_defaults(hp["augmentation"]), **hp}
+        if matching_preset(full, AUGMENTED_PRESETS) == "paper":
+            hp["preset"] = "paper"
+    elif recipe in NSR_PRESETS:
+        hp["margin_reduction"] = values.get("margin_reduction", "sum")
+        defaults = {"nsr_loss1": {"gamma": 1.0}, "nsr_loss2": {"eps_max": 1.0}}.get(recipe, {})
+        if matching_preset({**defaults, **hp}, NSR_PRESETS[recipe]) == "paper":
+            hp["preset"] = "paper"
+    return hp
 
 
 # ----------------------------------------------------------------------------- comparison
